@@ -1,0 +1,21 @@
+"""Sign-in, sign-out, password change and each role's home page."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from .forms import SignInForm
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request):
+    """Each role lands on its own start page."""
+    user = request.user
+    role = "admin" if user.is_admin_role else user.role
+    return render(request, f"accounts/home_{role}.html", {"role": role})

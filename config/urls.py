@@ -1,0 +1,15 @@
+"""URL routes of the whole site."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "Collections administration"
+admin.site.site_title = "Collections"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+]
