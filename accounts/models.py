@@ -29,15 +29,17 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.COLLECTOR)
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
         help_text="The team a collector works in.",
     )
     daily_call_limit = models.PositiveIntegerField(
         default=150, help_text="Most call attempts this collector may make in one day."
     )
-    daily_target = models.PositiveIntegerField(
-        default=60, help_text="Accounts this collector aims to work in one day."
-    )
+    daily_target = models.PositiveIntegerField(default=60, help_text="Accounts this collector aims to work in one day.")
 
     class Meta:
         ordering = ["username"]

@@ -32,7 +32,7 @@ def role_groups_sync(**kwargs):
         for app_label, actions in apps.items():
             wanted |= Permission.objects.filter(
                 content_type__app_label=app_label,
-                codename__regex=r"^(%s)_" % "|".join(actions),
+                codename__regex=rf"^({'|'.join(actions)})_",
             )
         group.permissions.set(wanted)
 
@@ -56,8 +56,12 @@ def user_create(
     team: Team | None = None,
 ) -> User:
     user = User(
-        username=username, role=role, first_name=first_name, last_name=last_name,
-        email=email, team=team,
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        team=team,
     )
     user.set_password(password)
     user.full_clean()

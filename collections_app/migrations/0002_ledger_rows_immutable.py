@@ -1,4 +1,8 @@
-"""The database itself refuses UPDATE and DELETE on ledger entries and allocations."""
+"""The database itself refuses UPDATE and DELETE on ledger entries and allocations.
+
+On SQLite (the embedded demo) only UPDATE is refused by a trigger: Django's test flush empties
+tables with DELETE there. The model and queryset guards refuse deletes on every database.
+"""
 
 from django.db import migrations
 
@@ -24,7 +28,7 @@ def create_guards(apps, schema_editor):
             )
     elif vendor == "sqlite":
         for table in TABLES:
-            for op in ("UPDATE", "DELETE"):
+            for op in ("UPDATE",):
                 schema_editor.execute(
                     f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
                     f"BEGIN SELECT RAISE(ABORT, 'ledger rows are immutable: post a reversal instead'); END;"
@@ -37,7 +41,7 @@ def drop_guards(apps, schema_editor):
         if vendor == "postgresql":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table};")
         elif vendor == "sqlite":
-            for op in ("update", "delete"):
+            for op in ("update",):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op};")
     if vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS collections_refuse_ledger_change();")

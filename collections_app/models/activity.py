@@ -38,8 +38,15 @@ class Outcome(models.TextChoices):
 
 # A telephone conversation with the debtor: starts the 7-day quiet period of Regulation F.
 CONVERSATION_OUTCOMES = frozenset(
-    {Outcome.RIGHT_PARTY, Outcome.PROMISE, Outcome.REFUSED, Outcome.DISPUTE, Outcome.CALLBACK,
-     Outcome.DECEASED, Outcome.BANKRUPT}
+    {
+        Outcome.RIGHT_PARTY,
+        Outcome.PROMISE,
+        Outcome.REFUSED,
+        Outcome.DISPUTE,
+        Outcome.CALLBACK,
+        Outcome.DECEASED,
+        Outcome.BANKRUPT,
+    }
 )
 # A call that never connected is not an attempt under 12 CFR 1006.14(b)(2).
 NOT_CONNECTED_OUTCOMES = frozenset({Outcome.DISCONNECTED, Outcome.HELD, Outcome.FAILED})

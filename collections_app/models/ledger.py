@@ -13,8 +13,18 @@ class ImmutableRowError(Exception):
     pass
 
 
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRowError(f"{self.model.__name__} rows are immutable: post a reversal instead.")
+
+    def delete(self):
+        raise ImmutableRowError(f"{self.model.__name__} rows are immutable: post a reversal instead.")
+
+
 class ImmutableModel(models.Model):
     """A row that is written once. The database refuses UPDATE and DELETE too (see migrations)."""
+
+    objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -89,12 +99,14 @@ class LedgerEntry(ImmutableModel):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     posted_on = models.DateField(help_text="Business date: received on, issued on, posted on.")
     invoice = models.ForeignKey(
-        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="entries",
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
         help_text="For a charge, the invoice it created; for a payment or credit, the invoice it names.",
     )
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     external_id = models.CharField(max_length=100, null=True, blank=True)
     method = models.CharField(max_length=8, choices=PaymentMethod.choices, blank=True)
     note = models.CharField(max_length=200, blank=True)
@@ -116,7 +128,8 @@ class LedgerEntry(ImmutableModel):
                 name="ledger_entry_sign_matches_kind",
             ),
             models.UniqueConstraint(
-                fields=["account", "kind", "external_id"], name="ledger_entry_external_id_unique",
+                fields=["account", "kind", "external_id"],
+                name="ledger_entry_external_id_unique",
             ),
         ]
         indexes = [models.Index(fields=["account", "posted_on"]), models.Index(fields=["posted_on"])]

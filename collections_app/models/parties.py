@@ -63,7 +63,9 @@ class ContactPoint(models.Model):
     value = models.CharField(max_length=254, help_text="E.164 for phones, lower-case for emails.")
     usage = models.CharField(max_length=8, choices=ContactUsage.choices, default=ContactUsage.OTHER)
     source = models.CharField(
-        max_length=32, blank=True, default="creditor",
+        max_length=32,
+        blank=True,
+        default="creditor",
         help_text="Where we got it: creditor, debtor, employer, skip trace.",
     )
     consent_autodial = models.BooleanField(

@@ -24,6 +24,7 @@ class Promise(models.Model):
     due_on = models.DateField()
     created_on = models.DateField(help_text="Business date the promise was made; payments count from here.")
     grace_days = models.PositiveSmallIntegerField(default=0)
+    window_ends_on = models.DateField(help_text="Due date plus grace days: the last day a payment counts.")
     status = models.CharField(max_length=10, choices=PromiseStatus.choices, default=PromiseStatus.PENDING)
     resolved_on = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
@@ -38,7 +39,7 @@ class Promise(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
             models.CheckConstraint(condition=Q(due_on__gte=models.F("created_on")), name="promise_due_not_before_made"),
         ]
-        indexes = [models.Index(fields=["status", "due_on"])]
+        indexes = [models.Index(fields=["status", "window_ends_on"])]
 
 
 class Frequency(models.TextChoices):

@@ -41,7 +41,11 @@ def test_password_change(client, collector):
     client.force_login(collector)
     response = client.post(
         "/password/",
-        {"old_password": "pw-collector_a", "new_password1": "a-much-Better-pass-42", "new_password2": "a-much-Better-pass-42"},
+        {
+            "old_password": "pw-collector_a",
+            "new_password1": "a-much-Better-pass-42",
+            "new_password2": "a-much-Better-pass-42",
+        },
     )
     assert response.status_code == 302
     collector.refresh_from_db()
@@ -50,7 +54,9 @@ def test_password_change(client, collector):
 
 def test_password_change_rejects_a_weak_password(client, collector):
     client.force_login(collector)
-    response = client.post("/password/", {"old_password": "pw-collector_a", "new_password1": "123", "new_password2": "123"})
+    response = client.post(
+        "/password/", {"old_password": "pw-collector_a", "new_password1": "123", "new_password2": "123"}
+    )
     assert response.status_code == 200
     assert "too short" in response.content.decode()
     collector.refresh_from_db()

@@ -8,8 +8,10 @@ from tests.e2e.conftest import screenshot
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("role, heading", [(Role.COLLECTOR, "Good to see you"), (Role.MANAGER, "Manager's desk"),
-                                           (Role.ADMIN, "Administration")])
+@pytest.mark.parametrize(
+    "role, heading",
+    [(Role.COLLECTOR, "Good to see you"), (Role.MANAGER, "Manager's desk"), (Role.ADMIN, "Administration")],
+)
 def test_each_role_signs_in_and_reaches_its_home(make_user, sign_in, role, heading):
     user = make_user(role, username=f"e2e_{role}", first_name="Pat")
     page = sign_in(user.username, f"pw-{user.username}")

@@ -1,0 +1,17 @@
+"""The one exception for domain failures: a message for people and a code for machines."""
+
+
+class DomainError(Exception):
+    """Raised by services when a business rule refuses an action.
+
+    Pages show `message`; the API answers 400 with `code`. Never used for programming errors.
+    """
+
+    def __init__(self, message: str, code: str = "invalid", field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+    def __str__(self):
+        return self.message

@@ -1,0 +1,1 @@
+"""Every write of the collections domain, one function per business action."""

@@ -1,0 +1,448 @@
+"""Writes to the ledger: invoices, payments, adjustments, reversals, and the balance caches.
+
+Every function locks the account row first, so two payments posted at once on one account
+serialise and the caches stay equal to the ledger.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from compliance.audit import audit_record
+
+from ..allocation import OpenInvoice, allocate
+from ..errors import DomainError
+from ..models import Account, AccountStatus, Allocation, EntryKind, Invoice, LedgerEntry
+from ..models.ledger import CREDIT_KINDS, DEBIT_KINDS
+from ..money import ZERO, money
+
+# Statuses in which a zero balance means the account is paid, and a positive one that it is open.
+_OPEN_STATUSES = {AccountStatus.ACTIVE, AccountStatus.IN_ARRANGEMENT}
+_AMOUNT = DecimalField(max_digits=14, decimal_places=2)
+
+
+def account_lock(account_id: int) -> Account:
+    return Account.objects.select_for_update().get(pk=account_id)
+
+
+def _validate_amount(amount: Decimal, currency: str, what: str = "The amount") -> Decimal:
+    if not isinstance(amount, Decimal):
+        raise DomainError(f"{what} must be a decimal amount.", code="invalid_amount", field="amount")
+    if not amount.is_finite() or amount <= 0:
+        raise DomainError(f"{what} must be more than zero.", code="invalid_amount", field="amount")
+    rounded = money(amount, currency)
+    if rounded != amount:
+        raise DomainError(
+            f"{what} has more decimal places than {currency} allows.", code="invalid_amount", field="amount"
+        )
+    if amount >= Decimal("1e12"):
+        raise DomainError(f"{what} is too large.", code="invalid_amount", field="amount")
+    return rounded
+
+
+def _validate_business_date(value: datetime.date, field: str, label: str) -> None:
+    if not isinstance(value, datetime.date):
+        raise DomainError(f"{label} must be a date.", code="invalid_date", field=field)
+    if value > timezone.localdate() + datetime.timedelta(days=1):
+        raise DomainError(f"{label} cannot be in the future.", code="future_date", field=field)
+
+
+def account_refresh(account: Account) -> Account:
+    """Re-derive the account's caches from its ledger (two aggregate queries) and its status."""
+    balance = account.entries.aggregate(s=Coalesce(Sum("amount"), Value(ZERO), output_field=_AMOUNT))["s"]
+    invoices = account.invoices.filter(open_amount__gt=0).aggregate(
+        open_sum=Coalesce(Sum("open_amount"), Value(ZERO), output_field=_AMOUNT), oldest=Min("due_on")
+    )
+    account.balance = balance
+    account.unapplied_credit = invoices["open_sum"] - balance
+    account.oldest_open_due_on = invoices["oldest"]
+    if account.balance <= 0 and account.status in _OPEN_STATUSES:
+        account.status = AccountStatus.PAID
+    elif account.balance > 0 and account.status == AccountStatus.PAID:
+        account.status = AccountStatus.ACTIVE
+    account.save(update_fields=["balance", "unapplied_credit", "oldest_open_due_on", "status", "changed_at"])
+    return account
+
+
+def _credits_apply(account: Account) -> None:
+    """Apply every unapplied credit (oldest first) to open invoices (oldest due first)."""
+    open_invoices = [
+        OpenInvoice(inv.id, inv.due_on, inv.issued_on, inv.open_amount)
+        for inv in account.invoices.select_for_update().filter(open_amount__gt=0)
+    ]
+    if not open_invoices:
+        return
+    issued = {inv.id: inv.issued_on for inv in open_invoices}
+    credits = (
+        account.entries.filter(kind__in=CREDIT_KINDS, reversed_by__isnull=True)
+        .annotate(applied=Coalesce(Sum("allocations__amount"), Value(ZERO), output_field=_AMOUNT))
+        .annotate(remainder=-F("amount") - F("applied"))
+        .filter(remainder__gt=0)
+        .order_by("posted_on", "id")
+    )
+    new_allocations = []
+    for entry in credits:
+        for invoice_id, applied in allocate(entry.remainder, open_invoices, named_invoice_id=entry.invoice_id):
+            new_allocations.append(
+                Allocation(
+                    entry=entry,
+                    invoice_id=invoice_id,
+                    amount=applied,
+                    applied_on=max(entry.posted_on, issued[invoice_id]),
+                )
+            )
+    if not new_allocations:
+        return
+    Allocation.objects.bulk_create(new_allocations)
+    by_id = {inv.id: inv for inv in open_invoices}
+    Invoice.objects.bulk_update(
+        [Invoice(id=i, open_amount=by_id[i].open_amount) for i in {a.invoice_id for a in new_allocations}],
+        ["open_amount"],
+    )
+
+
+def _existing_by_external_id(
+    account: Account, kind: str, external_id: str | None, amount: Decimal, posted_on: datetime.date
+) -> LedgerEntry | None:
+    """The same external id posted again returns the first entry; a different one is refused."""
+    if not external_id:
+        return None
+    existing = account.entries.filter(kind=kind, external_id=external_id).first()
+    if existing is None:
+        return None
+    if existing.amount != amount or existing.posted_on != posted_on:
+        raise DomainError(
+            f"{external_id} was already posted on this account with another amount or date.",
+            code="duplicate_external_id",
+            field="external_id",
+        )
+    return existing
+
+
+def _named_invoice(account: Account, invoice: Invoice | None) -> Invoice | None:
+    if invoice is not None and invoice.account_id != account.pk:
+        raise DomainError("That invoice belongs to another account.", code="invoice_not_on_account", field="invoice")
+    return invoice
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    account: Account,
+    amount: Decimal,
+    issued_on: datetime.date,
+    due_on: datetime.date,
+    external_id: str | None = None,
+    description: str = "",
+    created_by=None,
+    kind: str = EntryKind.CHARGE,
+) -> Invoice:
+    """Raise an invoice and post its charge (or a fee or interest, which are invoices of their own)."""
+    account = account_lock(account.pk)
+    amount = _validate_amount(amount, account.currency)
+    _validate_business_date(issued_on, "issued_on", "The issue date")
+    if not isinstance(due_on, datetime.date) or due_on < issued_on:
+        raise DomainError("The due date cannot be before the issue date.", code="invalid_date", field="due_on")
+    if kind not in DEBIT_KINDS:
+        raise DomainError("An invoice is a charge, a fee or interest.", code="invalid_kind", field="kind")
+    if external_id:
+        existing = account.invoices.filter(external_id=external_id).first()
+        if existing is not None:
+            if (existing.amount, existing.issued_on, existing.due_on) != (amount, issued_on, due_on):
+                raise DomainError(
+                    f"Invoice {external_id} already exists on this account with other figures.",
+                    code="duplicate_external_id",
+                    field="external_id",
+                )
+            return existing
+    invoice = Invoice.objects.create(
+        account=account,
+        external_id=external_id or None,
+        issued_on=issued_on,
+        due_on=due_on,
+        amount=amount,
+        open_amount=amount,
+        description=description,
+    )
+    LedgerEntry.objects.create(
+        account=account,
+        kind=kind,
+        amount=amount,
+        posted_on=issued_on,
+        invoice=invoice,
+        external_id=external_id or None,
+        created_by=created_by,
+    )
+    _credits_apply(account)
+    account_refresh(account)
+    audit_record(
+        action=f"ledger.{kind}",
+        actor=created_by,
+        obj=invoice,
+        account_id=account.pk,
+        after={"amount": amount, "issued_on": issued_on, "due_on": due_on},
+    )
+    return invoice
+
+
+@transaction.atomic
+def credit_post(
+    *,
+    account: Account,
+    kind: str,
+    amount: Decimal,
+    posted_on: datetime.date,
+    external_id: str | None = None,
+    invoice: Invoice | None = None,
+    method: str = "",
+    note: str = "",
+    created_by=None,
+) -> LedgerEntry:
+    """Post money that lowers the balance (payment, credit, write-off); `amount` is positive."""
+    account = account_lock(account.pk)
+    if kind not in CREDIT_KINDS:
+        raise DomainError("Only payments, credits and write-offs lower a balance.", code="invalid_kind")
+    amount = _validate_amount(amount, account.currency)
+    _validate_business_date(posted_on, "posted_on", "The date")
+    invoice = _named_invoice(account, invoice)
+    existing = _existing_by_external_id(account, kind, external_id, -amount, posted_on)
+    if existing is not None:
+        return existing
+    if kind == EntryKind.WRITE_OFF and amount > account.balance:
+        raise DomainError(
+            f"A write-off cannot exceed the balance ({account.balance} {account.currency}).",
+            code="write_off_exceeds_balance",
+            field="amount",
+        )
+    entry = LedgerEntry.objects.create(
+        account=account,
+        kind=kind,
+        amount=-amount,
+        posted_on=posted_on,
+        invoice=invoice,
+        external_id=external_id or None,
+        method=method,
+        note=note,
+        created_by=created_by,
+    )
+    before = {"balance": account.balance, "status": account.status}
+    _credits_apply(account)
+    account_refresh(account)
+    if kind == EntryKind.WRITE_OFF and account.balance <= 0:
+        account.status = AccountStatus.WRITTEN_OFF
+        account.save(update_fields=["status", "changed_at"])
+    audit_record(
+        action=f"ledger.{kind}",
+        actor=created_by,
+        obj=entry,
+        account_id=account.pk,
+        before=before,
+        after={"amount": amount, "posted_on": posted_on, "balance": account.balance, "status": account.status},
+    )
+    from .plans import plans_evaluate
+
+    plans_evaluate(account=account, today=timezone.localdate())
+    return entry
+
+
+def payment_post(
+    *,
+    account: Account,
+    amount: Decimal,
+    received_on: datetime.date,
+    method: str = "other",
+    external_id: str | None = None,
+    invoice: Invoice | None = None,
+    note: str = "",
+    created_by=None,
+) -> LedgerEntry:
+    """Record a payment received; allocated to the named invoice, then oldest due first."""
+    return credit_post(
+        account=account,
+        kind=EntryKind.PAYMENT,
+        amount=amount,
+        posted_on=received_on,
+        external_id=external_id,
+        invoice=invoice,
+        method=method,
+        note=note,
+        created_by=created_by,
+    )
+
+
+def adjustment_post(
+    *,
+    account: Account,
+    kind: str,
+    amount: Decimal,
+    posted_on: datetime.date,
+    external_id: str | None = None,
+    invoice: Invoice | None = None,
+    note: str = "",
+    created_by=None,
+):
+    """An adjustment as in adjustments.csv: `amount` is signed (negative lowers the balance).
+
+    Credits and write-offs must be negative; fees and interest positive and become invoices of
+    their own, due on the day they are posted.
+    """
+    if kind in (EntryKind.CREDIT, EntryKind.WRITE_OFF):
+        if not isinstance(amount, Decimal) or amount >= 0:
+            raise DomainError(
+                f"A {kind.replace('_', '-')} lowers the balance: give a negative amount.",
+                code="invalid_amount",
+                field="amount",
+            )
+        return credit_post(
+            account=account,
+            kind=kind,
+            amount=-amount,
+            posted_on=posted_on,
+            external_id=external_id,
+            invoice=invoice,
+            note=note,
+            created_by=created_by,
+        )
+    if kind in (EntryKind.FEE, EntryKind.INTEREST):
+        if not isinstance(amount, Decimal) or amount <= 0:
+            raise DomainError(
+                f"{kind.capitalize()} raises the balance: give a positive amount.",
+                code="invalid_amount",
+                field="amount",
+            )
+        description = f"{kind.capitalize()}" + (f" on invoice {invoice.external_id or invoice.pk}" if invoice else "")
+        return invoice_create(
+            account=account,
+            amount=amount,
+            issued_on=posted_on,
+            due_on=posted_on,
+            external_id=external_id,
+            description=description,
+            created_by=created_by,
+            kind=kind,
+        )
+    raise DomainError(
+        "The kind of adjustment must be credit, fee, interest or write_off.", code="invalid_kind", field="kind"
+    )
+
+
+@transaction.atomic
+def entry_reverse(
+    *, entry: LedgerEntry, reason: str, posted_on: datetime.date | None = None, created_by=None
+) -> LedgerEntry:
+    """Reverse an entry (a returned payment, a bounced cheque, a charge raised in error).
+
+    A reversed payment reopens exactly the invoices it had paid, by the amounts it had paid them.
+    """
+    account = account_lock(entry.account_id)
+    entry = LedgerEntry.objects.select_related("invoice").get(pk=entry.pk)
+    posted_on = posted_on or timezone.localdate()
+    _validate_business_date(posted_on, "posted_on", "The reversal date")
+    if not reason or not reason.strip():
+        raise DomainError("Say why the entry is reversed.", code="reason_required", field="reason")
+    if entry.kind == EntryKind.REVERSAL:
+        raise DomainError(
+            "A reversal cannot itself be reversed: post the entry again instead.", code="cannot_reverse_reversal"
+        )
+    if LedgerEntry.objects.filter(reverses=entry).exists():
+        raise DomainError("This entry has already been reversed.", code="already_reversed")
+    if posted_on < entry.posted_on:
+        raise DomainError(
+            "A reversal cannot be dated before the entry it reverses.", code="invalid_date", field="posted_on"
+        )
+    before = {"balance": account.balance, "status": account.status}
+    reversal = LedgerEntry.objects.create(
+        account=account,
+        kind=EntryKind.REVERSAL,
+        amount=-entry.amount,
+        posted_on=posted_on,
+        reverses=entry,
+        note=reason.strip()[:200],
+        created_by=created_by,
+    )
+    if entry.kind in CREDIT_KINDS:
+        paid = (
+            entry.allocations.values("invoice_id").annotate(net=Sum("amount")).filter(net__gt=0).order_by("invoice_id")
+        )
+        reopen = [
+            Allocation(entry=reversal, invoice_id=row["invoice_id"], amount=-row["net"], applied_on=posted_on)
+            for row in paid
+        ]
+        Allocation.objects.bulk_create(reopen)
+        if reopen:
+            invoices = {
+                inv.id: inv for inv in Invoice.objects.select_for_update().filter(id__in=[a.invoice_id for a in reopen])
+            }
+            for allocation in reopen:
+                invoices[allocation.invoice_id].open_amount -= allocation.amount
+            Invoice.objects.bulk_update(invoices.values(), ["open_amount"])
+    else:
+        invoice = Invoice.objects.select_for_update().get(pk=entry.invoice_id)
+        if invoice.open_amount != invoice.amount:
+            raise DomainError(
+                "Money has been applied to this invoice: reverse those payments first.", code="invoice_has_payments"
+            )
+        Allocation.objects.create(entry=reversal, invoice=invoice, amount=invoice.amount, applied_on=posted_on)
+        invoice.open_amount = ZERO
+        invoice.save(update_fields=["open_amount"])
+    _credits_apply(account)
+    if account.status == AccountStatus.WRITTEN_OFF and entry.kind == EntryKind.WRITE_OFF:
+        account.status = AccountStatus.ACTIVE
+    account_refresh(account)
+    audit_record(
+        action="ledger.reversal",
+        actor=created_by,
+        obj=reversal,
+        account_id=account.pk,
+        before=before,
+        after={"reverses": entry.pk, "amount": reversal.amount, "balance": account.balance},
+        detail=reason.strip(),
+    )
+    return reversal
+
+
+def accounts_refresh_caches(account_ids) -> int:
+    """Set-based re-derivation of invoice open amounts and account caches (import, repair).
+
+    One UPDATE per table for the whole set; callers chunk very large sets by id range.
+    """
+    ids = list(account_ids)
+    if not ids:
+        return 0
+    allocated = (
+        Allocation.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
+    )
+    Invoice.objects.filter(account_id__in=ids).update(
+        open_amount=F("amount") - Coalesce(Subquery(allocated, output_field=_AMOUNT), Value(ZERO))
+    )
+    entry_sum = (
+        LedgerEntry.objects.filter(account=OuterRef("pk")).values("account").annotate(s=Sum("amount")).values("s")
+    )
+    open_sum = (
+        Invoice.objects.filter(account=OuterRef("pk"), open_amount__gt=0)
+        .values("account")
+        .annotate(s=Sum("open_amount"))
+        .values("s")
+    )
+    oldest = (
+        Invoice.objects.filter(account=OuterRef("pk"), open_amount__gt=0)
+        .values("account")
+        .annotate(m=Min("due_on"))
+        .values("m")
+    )
+    balance = Coalesce(Subquery(entry_sum, output_field=_AMOUNT), Value(ZERO))
+    updated = Account.objects.filter(id__in=ids).update(
+        balance=balance,
+        unapplied_credit=Coalesce(Subquery(open_sum, output_field=_AMOUNT), Value(ZERO)) - balance,
+        oldest_open_due_on=Subquery(oldest),
+        changed_at=timezone.now(),
+    )
+    Account.objects.filter(id__in=ids, balance__lte=0, status__in=list(_OPEN_STATUSES)).update(
+        status=AccountStatus.PAID
+    )
+    Account.objects.filter(Q(id__in=ids), balance__gt=0, status=AccountStatus.PAID).update(status=AccountStatus.ACTIVE)
+    return updated
