@@ -17,6 +17,7 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", (Role.COLLECTOR, Role.MANAGER, Role.ADMIN)),
+    NavItem("Accounts", "account_list", (Role.COLLECTOR, Role.MANAGER, Role.ADMIN)),
     NavItem("Users", "admin:accounts_user_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Teams", "admin:accounts_team_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Schedules", "admin:django_celery_beat_periodictask_changelist", (Role.ADMIN,), "Administration"),

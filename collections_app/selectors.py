@@ -1,0 +1,105 @@
+"""Reads of the collections domain: scoped querysets and report queries."""
+
+from django.db.models import DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import Role
+
+from .models import Account, Allocation, Invoice, LedgerEntry
+from .money import ZERO
+
+_AMOUNT = DecimalField(max_digits=14, decimal_places=2)
+
+
+def accounts_visible_to(user):
+    """Everyone sees only their own: a collector their accounts, a manager their teams', an admin all."""
+    accounts = Account.objects.all()
+    if not user.is_authenticated:
+        return accounts.none()
+    if user.is_superuser or user.role == Role.ADMIN:
+        return accounts
+    if user.role == Role.MANAGER:
+        return accounts.filter(Q(assigned_to__team__managers=user) | Q(assigned_to__isnull=True)).distinct()
+    return accounts.filter(assigned_to=user)
+
+
+def invoices_out_of_balance():
+    """Invoices whose cached open amount differs from amount less their allocations."""
+    allocated = (
+        Allocation.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
+    )
+    return (
+        Invoice.objects.annotate(
+            derived_open=F("amount") - Coalesce(Subquery(allocated, output_field=_AMOUNT), Value(ZERO))
+        )
+        .exclude(open_amount=F("derived_open"))
+        .select_related("account")
+    )
+
+
+def accounts_out_of_balance():
+    """Accounts whose cached balance, unapplied credit or oldest open due date differ from the ledger."""
+    entry_sum = (
+        LedgerEntry.objects.filter(account=OuterRef("pk")).values("account").annotate(s=Sum("amount")).values("s")
+    )
+    open_invoices = Invoice.objects.filter(account=OuterRef("pk"), open_amount__gt=0).values("account")
+    open_sum = open_invoices.annotate(s=Sum("open_amount")).values("s")
+    oldest = open_invoices.annotate(m=Min("due_on")).values("m")
+    derived = Account.objects.annotate(
+        derived_balance=Coalesce(Subquery(entry_sum, output_field=_AMOUNT), Value(ZERO)),
+        derived_open=Coalesce(Subquery(open_sum, output_field=_AMOUNT), Value(ZERO)),
+        derived_oldest=Subquery(oldest),
+    )
+    return derived.filter(
+        ~Q(balance=F("derived_balance"))
+        | ~Q(unapplied_credit=F("derived_open") - F("derived_balance"))
+        | Q(oldest_open_due_on__isnull=True, derived_oldest__isnull=False)
+        | Q(oldest_open_due_on__isnull=False, derived_oldest__isnull=True)
+        | ~Q(oldest_open_due_on=F("derived_oldest"))
+    )
+
+
+def account_for_user(*, user, pk: int) -> Account:
+    """One account the user may see (404 otherwise, so another's account is never confirmed to exist)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        accounts_visible_to(user).select_related("debtor", "creditor", "assigned_to", "assigned_to__team"), pk=pk
+    )
+
+
+def account_list_for(*, user):
+    return accounts_visible_to(user).select_related("debtor", "creditor", "assigned_to")
+
+
+def account_aging(*, account: Account, on) -> list[dict]:
+    """Open amount and invoice count per bucket of the account's open invoices at `on`."""
+    from .aging import BUCKETS, bucket_for_days
+
+    rows = {name: {"bucket": name, "amount": ZERO, "invoices": 0} for name in BUCKETS}
+    for due_on, open_amount in account.invoices.filter(open_amount__gt=0).values_list("due_on", "open_amount"):
+        row = rows[bucket_for_days(max(0, (on - due_on).days))]
+        row["amount"] += open_amount
+        row["invoices"] += 1
+    return list(rows.values())
+
+
+def account_timeline(*, account: Account, limit: int = 100) -> list[dict]:
+    """Calls, reminders, payments, promises, disputes and assignments, newest first."""
+    events = []
+    for activity in account.activities.select_related("user")[:limit]:
+        events.append({"at": activity.occurred_at, "kind": "activity", "obj": activity})
+    for entry in (
+        account.entries.exclude(kind="charge").select_related("created_by").order_by("-posted_on", "-id")[:limit]
+    ):
+        events.append({"at": entry.created_at, "kind": "entry", "obj": entry})
+    for promise in account.promises.select_related("created_by")[:limit]:
+        events.append({"at": promise.created_at, "kind": "promise", "obj": promise})
+    for arrangement in account.arrangements.all()[:limit]:
+        events.append({"at": arrangement.created_at, "kind": "arrangement", "obj": arrangement})
+    for dispute in account.disputes.all()[:limit]:
+        events.append({"at": dispute.opened_at, "kind": "dispute", "obj": dispute})
+    for assignment in account.assignments.select_related("collector", "assigned_by")[:limit]:
+        events.append({"at": assignment.started_at, "kind": "assignment", "obj": assignment})
+    events.sort(key=lambda e: e["at"], reverse=True)
+    return events[:limit]
