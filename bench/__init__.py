@@ -1,0 +1,1 @@
+"""Scale benchmarks: portfolio generators and converters that feed the real import path."""

@@ -1,0 +1,1 @@
+"""Tests of the benchmark data generators (no database needed)."""
