@@ -1,0 +1,23 @@
+"""The nightly jobs, declared in code and stored by django-celery-beat so admins can change when they run.
+
+Created once after migrate; an admin's later edits (time, enabled) are never overwritten.
+"""
+
+NIGHTLY_JOBS = [
+    # (name shown to admins, task, hour, minute)
+    ("Judge promises and arrangements", "collections_app.tasks.plans_nightly", 1, 0),
+]
+
+
+def periodic_tasks_ensure(**kwargs):
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    for name, task, hour, minute in NIGHTLY_JOBS:
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        schedule, _ = CrontabSchedule.objects.get_or_create(
+            minute=str(minute), hour=str(hour), day_of_week="*", day_of_month="*", month_of_year="*",
+            timezone=settings.TIME_ZONE,
+        )
+        PeriodicTask.objects.create(name=name, task=task, crontab=schedule)
