@@ -18,6 +18,8 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", (Role.COLLECTOR, Role.MANAGER, Role.ADMIN)),
     NavItem("Accounts", "account_list", (Role.COLLECTOR, Role.MANAGER, Role.ADMIN)),
+    NavItem("Compliance", "compliance:overview", (Role.MANAGER, Role.ADMIN)),
+    NavItem("Contact rules", "admin:compliance_contactpolicy_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Users", "admin:accounts_user_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Teams", "admin:accounts_team_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Schedules", "admin:django_celery_beat_periodictask_changelist", (Role.ADMIN,), "Administration"),

@@ -62,7 +62,7 @@ class AuditEvent(models.Model):
         raise PermissionError("Audit events are append-only.")
 
 
-def _stricter_window(obj, start, end, errors):
+def _stricter_window(start, end, errors):
     if start is not None and start < FEDERAL_WINDOW_START:
         errors["call_window_start"] = (
             f"Calls may not start before {FEDERAL_WINDOW_START:%H:%M} (federal rule); choose {FEDERAL_WINDOW_START:%H:%M} "
@@ -111,9 +111,14 @@ class ContactPolicy(models.Model):
     def __str__(self):
         return "Contact policy"
 
+    def save(self, *args, **kwargs):
+        # A singleton: whatever the caller built, it is the one row.
+        self.pk = 1
+        super().save(*args, **kwargs)
+
     def clean(self):
         errors: dict[str, str] = {}
-        _stricter_window(self, self.call_window_start, self.call_window_end, errors)
+        _stricter_window(self.call_window_start, self.call_window_end, errors)
         if self.weekly_call_cap > FEDERAL_CALL_CAP:
             errors["weekly_call_cap"] = f"At most {FEDERAL_CALL_CAP} call attempts are allowed (federal rule)."
         if self.cap_period_days < FEDERAL_CAP_DAYS:
@@ -133,11 +138,6 @@ class ContactPolicy(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        # A singleton: whatever the caller built, it is the one row.
-        self.pk = 1
-        super().save(*args, **kwargs)
-
 
 class StateRule(models.Model):
     """Stricter limits of one state, applied by the debtor's state of residence (Debtor.region)."""
@@ -151,7 +151,8 @@ class StateRule(models.Model):
         null=True, blank=True, help_text="Replaces the policy's call cap when lower."
     )
     personal_cap = models.PositiveSmallIntegerField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Calls or texts we initiate (voicemails included) to home or mobile numbers, per debt.",
     )
     personal_cap_days = models.PositiveSmallIntegerField(default=7)
@@ -170,7 +171,7 @@ class StateRule(models.Model):
     def clean(self):
         self.region = (self.region or "").strip().upper()
         errors: dict[str, str] = {}
-        _stricter_window(self, self.call_window_start, self.call_window_end, errors)
+        _stricter_window(self.call_window_start, self.call_window_end, errors)
         if self.weekly_call_cap is not None and self.weekly_call_cap > FEDERAL_CALL_CAP:
             errors["weekly_call_cap"] = f"At most {FEDERAL_CALL_CAP} call attempts are allowed (federal rule)."
         if errors:

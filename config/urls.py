@@ -12,5 +12,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("compliance/", include("compliance.urls")),
     path("", include("collections_app.urls")),
 ]

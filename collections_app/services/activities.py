@@ -1,0 +1,379 @@
+"""Contact log writes: logging a contact after the gate allowed it, disputes, opt-outs, cease requests.
+
+Every outbound contact asks `compliance.gate.contact_decision` first. A refused contact is still
+recorded (outcome "held", with the gate's reason codes) and audited, then DomainError is raised with
+the gate's sentence, so the person refused sees why and the audit trail shows it.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.audit import audit_record
+from compliance.gate import Decision, contact_decision
+from compliance.models import HoldReason
+from compliance.services import account_profile, hold_place, hold_release, in_validation_period
+
+from ..errors import DomainError
+from ..models import (
+    Account,
+    AccountStatus,
+    Activity,
+    Arrangement,
+    Channel,
+    ContactPoint,
+    Direction,
+    Dispute,
+    DisputeOutcome,
+    Outcome,
+    PlanStatus,
+)
+from ..models.activity import CONVERSATION_OUTCOMES, NOT_CONNECTED_OUTCOMES
+
+__all__ = [
+    "activity_log",
+    "cease_communication_record",
+    "contact_point_opt_out",
+    "dispute_open",
+    "dispute_resolve",
+    "hold_place",
+    "hold_release",
+]
+
+# Outcomes that tell us something about the debtor that stops collection at once.
+HOLDING_OUTCOMES = {Outcome.DECEASED: HoldReason.DECEASED, Outcome.BANKRUPT: HoldReason.BANKRUPTCY}
+# An email, text or letter that went out, or a conversation: the first one starts the 5 days for
+# the validation notice.
+COMMUNICATION_OUTCOMES = CONVERSATION_OUTCOMES | {Outcome.SENT, Outcome.VOICEMAIL}
+
+
+def _activity_dict(activity: Activity) -> dict:
+    return {
+        "channel": activity.channel,
+        "direction": activity.direction,
+        "to": activity.to,
+        "outcome": activity.outcome,
+        "at": activity.occurred_at,
+        "automated": activity.automated,
+        "is_attempt": activity.is_attempt,
+        "is_conversation": activity.is_conversation,
+        "gate_reasons": activity.gate_reasons,
+        "timezone": activity.debtor_timezone,
+        "region": activity.debtor_region,
+    }
+
+
+def _zone_snapshot(debtor, zones) -> str:
+    """The debtor's IANA zone as known now; when none is stored, the number's zone if it is unambiguous."""
+    if debtor.timezone:
+        return debtor.timezone[:64]
+    return zones[0] if len(zones) == 1 else ""
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _refusal_record(*, account, channel, to, contact_point, at, user, automated, decision: Decision, note) -> Activity:
+    debtor = account.debtor
+    activity = Activity.objects.create(
+        account=account,
+        debtor=debtor,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        contact_point=contact_point,
+        to=to or "",
+        outcome=Outcome.HELD,
+        note=(decision.message + (f"\n{note}" if note else ""))[:5000],
+        occurred_at=at,
+        user=_user_or_none(user),
+        automated=automated,
+        is_attempt=False,
+        is_conversation=False,
+        gate_reasons=decision.codes,
+        debtor_timezone=_zone_snapshot(debtor, decision.zones),
+        debtor_region=debtor.region,
+    )
+    audit_record(
+        action="contact.refused",
+        actor=user,
+        obj=activity,
+        account_id=account.pk,
+        after=_activity_dict(activity) | {"reasons": [r.as_dict() for r in decision.reasons]},
+        detail=decision.message,
+    )
+    return activity
+
+
+def activity_log(
+    *,
+    account: Account,
+    channel: str,
+    outcome: str,
+    user=None,
+    to: str = "",
+    contact_point: ContactPoint | None = None,
+    note: str = "",
+    duration_seconds: int | None = None,
+    at: datetime.datetime | None = None,
+    direction: str = Direction.OUTBOUND,
+    automated: bool = False,
+    purpose: str = "collection",
+) -> Activity:
+    """Record one contact on an account; outbound contacts must pass the gate first.
+
+    Raises DomainError("contact_refused") when the gate refuses, after the refusal is committed.
+    """
+    at = at or timezone.now()
+    if channel not in Channel.values:
+        raise DomainError(f"Unknown channel {channel!r}.", code="invalid_channel", field="channel")
+    if outcome not in Outcome.values or outcome == Outcome.HELD:
+        raise DomainError(f"Unknown outcome {outcome!r}.", code="invalid_outcome", field="outcome")
+    if channel == Channel.INBOUND_CALL:
+        direction = Direction.INBOUND
+    if contact_point is not None and contact_point.debtor_id != account.debtor_id:
+        raise DomainError("That number or address belongs to another debtor.", code="invalid_contact_point")
+    if direction == Direction.OUTBOUND:
+        decision = contact_decision(
+            account=account,
+            channel=channel,
+            to=to or None,
+            contact_point=contact_point,
+            at=at,
+            automated=automated,
+            purpose=purpose,
+        )
+        if not decision.allowed:
+            # Outside any atomic block of ours: the refusal must survive the exception we raise.
+            with transaction.atomic():
+                _refusal_record(
+                    account=account,
+                    channel=channel,
+                    to=to or getattr(contact_point, "value", ""),
+                    contact_point=contact_point,
+                    at=at,
+                    user=user,
+                    automated=automated,
+                    decision=decision,
+                    note=note,
+                )
+            raise DomainError(decision.message, code="contact_refused")
+        zones = decision.zones
+    else:
+        zones = tuple(z for z in (account.debtor.timezone or "").split(",") if z)
+    return _activity_write(
+        account=account,
+        channel=channel,
+        outcome=outcome,
+        user=user,
+        to=to,
+        contact_point=contact_point,
+        note=note,
+        duration_seconds=duration_seconds,
+        at=at,
+        direction=direction,
+        automated=automated,
+        zones=zones,
+    )
+
+
+@transaction.atomic
+def _activity_write(
+    *, account, channel, outcome, user, to, contact_point, note, duration_seconds, at, direction, automated, zones
+) -> Activity:
+    debtor = account.debtor
+    if contact_point is None and to:
+        contact_point = ContactPoint.objects.filter(debtor=debtor, value__iexact=to.strip()).first()
+    is_call = channel in (Channel.CALL, Channel.INBOUND_CALL)
+    activity = Activity(
+        account=account,
+        debtor=debtor,
+        channel=channel,
+        direction=direction,
+        contact_point=contact_point,
+        to=to or (contact_point.value if contact_point else ""),
+        outcome=outcome,
+        note=note,
+        duration_seconds=duration_seconds,
+        occurred_at=at,
+        user=_user_or_none(user),
+        automated=automated,
+        # Inbound contacts are the debtor's doing and count toward no cap; a call that never
+        # connected is no attempt (12 CFR 1006.14(b)(2)).
+        is_attempt=direction == Direction.OUTBOUND and outcome not in NOT_CONNECTED_OUTCOMES,
+        is_conversation=is_call and outcome in CONVERSATION_OUTCOMES,
+        gate_reasons=[],
+        debtor_timezone=_zone_snapshot(debtor, zones),
+        debtor_region=debtor.region,
+    )
+    activity.full_clean(exclude=["user"])
+    activity.save()
+    Account.objects.filter(pk=account.pk).update(last_contact_at=at, changed_at=timezone.now())
+    account.last_contact_at = at
+    if outcome in COMMUNICATION_OUTCOMES:
+        profile = account_profile(account)
+        if profile.first_communication_at is None or at < profile.first_communication_at:
+            profile.first_communication_at = at
+            profile.save(update_fields=["first_communication_at", "updated_at"])
+    audit_record(
+        action="contact.logged",
+        actor=user,
+        obj=activity,
+        account_id=account.pk,
+        after=_activity_dict(activity),
+        detail=note[:500],
+    )
+    hold_reason = HOLDING_OUTCOMES.get(outcome)
+    if hold_reason:
+        # Death and bankruptcy stop collection on every debt of the debtor, not just this one.
+        hold_place(
+            reason=hold_reason,
+            debtor=debtor,
+            user=user,
+            starts_at=at,
+            note=f"Reported on a {activity.get_channel_display().lower()} on {at:%Y-%m-%d}",
+        )
+    return activity
+
+
+def _status_set(account: Account, status: str, *, user, why: str) -> None:
+    if account.status == status:
+        return
+    before = account.status
+    Account.objects.filter(pk=account.pk).update(status=status, changed_at=timezone.now())
+    account.status = status
+    audit_record(
+        action="account.status_changed",
+        actor=user,
+        obj=account,
+        before={"status": before},
+        after={"status": status},
+        detail=why,
+    )
+
+
+@transaction.atomic
+def dispute_open(
+    *, account: Account, reason: str, user=None, at: datetime.datetime | None = None, in_writing: bool = False
+) -> Dispute:
+    """Open a dispute. Inside the validation period it holds collection until verification is sent."""
+    at = at or timezone.now()
+    if not reason.strip():
+        raise DomainError("Say what the debtor disputes.", code="invalid_dispute", field="reason")
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    within = in_validation_period(account, on=at.date())
+    dispute = Dispute.objects.create(
+        account=account,
+        reason=reason,
+        opened_at=at,
+        opened_by=_user_or_none(user),
+        in_writing=in_writing,
+        within_validation_period=within,
+    )
+    audit_record(
+        action="dispute.opened",
+        actor=user,
+        obj=dispute,
+        account_id=account.pk,
+        after={"reason": reason, "in_writing": in_writing, "within_validation_period": within},
+    )
+    _status_set(account, AccountStatus.DISPUTED, user=user, why="Dispute opened")
+    if within:
+        hold_place(
+            reason=HoldReason.DISPUTE,
+            account=account,
+            user=user,
+            starts_at=at,
+            note=f"Dispute {dispute.pk} in the validation period: held until verification",
+        )
+    return dispute
+
+
+@transaction.atomic
+def dispute_resolve(
+    *, dispute: Dispute, outcome: str, user=None, note: str = "", at: datetime.datetime | None = None
+) -> Dispute:
+    """Close a dispute (verification sent, corrected, withdrawn) and let collection resume."""
+    if outcome not in DisputeOutcome.values:
+        raise DomainError(f"Unknown dispute outcome {outcome!r}.", code="invalid_dispute", field="outcome")
+    at = at or timezone.now()
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    if dispute.resolved_at is not None:
+        raise DomainError("This dispute is already resolved.", code="dispute_resolved")
+    dispute.resolved_at = at
+    dispute.outcome = outcome
+    dispute.resolution_note = note
+    dispute.save(update_fields=["resolved_at", "outcome", "resolution_note"])
+    audit_record(
+        action="dispute.resolved",
+        actor=user,
+        obj=dispute,
+        account_id=dispute.account_id,
+        after={"outcome": outcome, "note": note},
+    )
+    account = Account.objects.select_for_update().get(pk=dispute.account_id)
+    if not Dispute.objects.filter(account=account, resolved_at__isnull=True).exists():
+        for hold in account.holds.filter(reason=HoldReason.DISPUTE, released_at__isnull=True):
+            hold_release(hold=hold, user=user, note=f"Dispute {dispute.pk} {outcome}", at=at)
+        if account.status == AccountStatus.DISPUTED:
+            arranged = Arrangement.objects.filter(account=account, status=PlanStatus.ACTIVE).exists()
+            _status_set(
+                account,
+                AccountStatus.IN_ARRANGEMENT if arranged else AccountStatus.ACTIVE,
+                user=user,
+                why=f"Dispute {outcome}",
+            )
+    return dispute
+
+
+@transaction.atomic
+def contact_point_opt_out(
+    *, contact_point: ContactPoint, user=None, at: datetime.datetime | None = None, note: str = ""
+) -> ContactPoint:
+    """The debtor opted out of texts or emails at this number or address (12 CFR 1006.6(e))."""
+    at = at or timezone.now()
+    point = ContactPoint.objects.select_for_update().get(pk=contact_point.pk)
+    if point.opted_out:
+        return point
+    point.opted_out = True
+    point.opted_out_at = at
+    point.save(update_fields=["opted_out", "opted_out_at"])
+    for account_id in Account.objects.filter(debtor_id=point.debtor_id).values_list("pk", flat=True):
+        audit_record(
+            action="contact_point.opted_out",
+            actor=user,
+            obj=point,
+            account_id=account_id,
+            before={"opted_out": False},
+            after={"opted_out": True, "value": point.value, "at": at},
+            detail=note,
+        )
+    contact_point.opted_out, contact_point.opted_out_at = True, at
+    return point
+
+
+@transaction.atomic
+def cease_communication_record(
+    *,
+    debtor=None,
+    account: Account | None = None,
+    user=None,
+    received_at: datetime.datetime | None = None,
+    in_writing: bool = True,
+    note: str = "",
+):
+    """A request to stop communicating: holds the debt (or, without an account, every debt of the debtor)."""
+    if account is None and debtor is None:
+        raise DomainError("Name the debtor or the account the request is about.", code="invalid_cease")
+    if not in_writing:
+        # A spoken request is not a 1692c(c) notice, but honouring it is the safer course.
+        note = ("Spoken request. " + note).strip()
+    return hold_place(
+        reason=HoldReason.CEASE,
+        account=account,
+        debtor=debtor if account is None else None,
+        user=user,
+        starts_at=received_at or timezone.now(),
+        note=note,
+    )

@@ -1,0 +1,1 @@
+"""KPI snapshot tables (the nightly rollup stores its figures here)."""
