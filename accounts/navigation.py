@@ -20,6 +20,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Accounts", "account_list", (Role.COLLECTOR, Role.MANAGER, Role.ADMIN)),
     NavItem("Compliance", "compliance:overview", (Role.MANAGER, Role.ADMIN)),
     NavItem("Contact rules", "admin:compliance_contactpolicy_changelist", (Role.ADMIN,), "Administration"),
+    NavItem("Imports", "import_list", (Role.ADMIN,), "Administration"),
     NavItem("Users", "admin:accounts_user_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Teams", "admin:accounts_team_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Schedules", "admin:django_celery_beat_periodictask_changelist", (Role.ADMIN,), "Administration"),

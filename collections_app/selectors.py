@@ -1,7 +1,7 @@
 """Reads of the collections domain: scoped querysets and report queries."""
 
 from django.db.models import DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from accounts.models import Role
 
@@ -30,7 +30,7 @@ def invoices_out_of_balance():
     )
     return (
         Invoice.objects.annotate(
-            derived_open=F("amount") - Coalesce(Subquery(allocated, output_field=_AMOUNT), Value(ZERO))
+            derived_open=Round(F("amount") - Coalesce(Subquery(allocated, output_field=_AMOUNT), Value(ZERO)), 2)
         )
         .exclude(open_amount=F("derived_open"))
         .select_related("account")
@@ -46,8 +46,9 @@ def accounts_out_of_balance():
     open_sum = open_invoices.annotate(s=Sum("open_amount")).values("s")
     oldest = open_invoices.annotate(m=Min("due_on")).values("m")
     derived = Account.objects.annotate(
-        derived_balance=Coalesce(Subquery(entry_sum, output_field=_AMOUNT), Value(ZERO)),
-        derived_open=Coalesce(Subquery(open_sum, output_field=_AMOUNT), Value(ZERO)),
+        # Rounded in SQL: SQLite sums decimals as floats.
+        derived_balance=Round(Coalesce(Subquery(entry_sum, output_field=_AMOUNT), Value(ZERO)), 2),
+        derived_open=Round(Coalesce(Subquery(open_sum, output_field=_AMOUNT), Value(ZERO)), 2),
         derived_oldest=Subquery(oldest),
     )
     return derived.filter(
@@ -55,7 +56,7 @@ def accounts_out_of_balance():
         | ~Q(unapplied_credit=F("derived_open") - F("derived_balance"))
         | Q(oldest_open_due_on__isnull=True, derived_oldest__isnull=False)
         | Q(oldest_open_due_on__isnull=False, derived_oldest__isnull=True)
-        | ~Q(oldest_open_due_on=F("derived_oldest"))
+        | Q(oldest_open_due_on__isnull=False, derived_oldest__isnull=False) & ~Q(oldest_open_due_on=F("derived_oldest"))
     )
 
 

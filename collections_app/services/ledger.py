@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from compliance.audit import audit_record
@@ -23,6 +23,7 @@ from ..money import ZERO, money
 # Statuses in which a zero balance means the account is paid, and a positive one that it is open.
 _OPEN_STATUSES = {AccountStatus.ACTIVE, AccountStatus.IN_ARRANGEMENT}
 _AMOUNT = DecimalField(max_digits=14, decimal_places=2)
+CENT = Decimal("0.01")
 
 
 def account_lock(account_id: int) -> Account:
@@ -57,8 +58,10 @@ def account_refresh(account: Account) -> Account:
     invoices = account.invoices.filter(open_amount__gt=0).aggregate(
         open_sum=Coalesce(Sum("open_amount"), Value(ZERO), output_field=_AMOUNT), oldest=Min("due_on")
     )
+    # Quantized: SQLite sums decimals as floats.
+    balance = Decimal(balance).quantize(CENT)
     account.balance = balance
-    account.unapplied_credit = invoices["open_sum"] - balance
+    account.unapplied_credit = Decimal(invoices["open_sum"]).quantize(CENT) - balance
     account.oldest_open_due_on = invoices["oldest"]
     if account.balance <= 0 and account.status in _OPEN_STATUSES:
         account.status = AccountStatus.PAID
@@ -417,7 +420,8 @@ def accounts_refresh_caches(account_ids) -> int:
         Allocation.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
     )
     Invoice.objects.filter(account_id__in=ids).update(
-        open_amount=F("amount") - Coalesce(Subquery(allocated, output_field=_AMOUNT), Value(ZERO))
+        # Rounded in SQL: SQLite sums decimals as floats.
+        open_amount=Round(F("amount") - Coalesce(Subquery(allocated, output_field=_AMOUNT), Value(ZERO)), 2)
     )
     entry_sum = (
         LedgerEntry.objects.filter(account=OuterRef("pk")).values("account").annotate(s=Sum("amount")).values("s")
@@ -434,10 +438,10 @@ def accounts_refresh_caches(account_ids) -> int:
         .annotate(m=Min("due_on"))
         .values("m")
     )
-    balance = Coalesce(Subquery(entry_sum, output_field=_AMOUNT), Value(ZERO))
+    balance = Round(Coalesce(Subquery(entry_sum, output_field=_AMOUNT), Value(ZERO)), 2)
     updated = Account.objects.filter(id__in=ids).update(
         balance=balance,
-        unapplied_credit=Coalesce(Subquery(open_sum, output_field=_AMOUNT), Value(ZERO)) - balance,
+        unapplied_credit=Round(Coalesce(Subquery(open_sum, output_field=_AMOUNT), Value(ZERO)) - balance, 2),
         oldest_open_due_on=Subquery(oldest),
         changed_at=timezone.now(),
     )
