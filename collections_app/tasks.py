@@ -6,7 +6,7 @@ import io
 from celery import shared_task
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from .importer import BundleError, import_bundle
@@ -101,3 +101,16 @@ def import_run(job_id: int) -> str:
 
 def _finish(job_id: int, **fields) -> None:
     ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
+
+
+@shared_task(
+    name="collections_app.tasks.plans_nightly", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5
+)
+def plans_nightly(day: str | None = None) -> dict:
+    """Judge promises and arrangement instalments kept or broken (re-running a day changes nothing)."""
+    import datetime
+
+    from .services.plans import plans_evaluate_all
+
+    today = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    return plans_evaluate_all(today=today)
