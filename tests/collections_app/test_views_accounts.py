@@ -14,8 +14,13 @@ from tests.collections_app.factories import AccountFactory
 def mine(collector):
     account = AccountFactory(debtor__name="Mina Mine", external_id="MINE-1")
     account_assign(account=account, collector=collector)
-    invoice_create(account=account, amount=Decimal("1234.50"), issued_on=datetime.date(2026, 1, 1),
-                   due_on=datetime.date(2026, 1, 31), external_id="INV-1")
+    invoice_create(
+        account=account,
+        amount=Decimal("1234.50"),
+        issued_on=datetime.date(2026, 1, 1),
+        due_on=datetime.date(2026, 1, 31),
+        external_id="INV-1",
+    )
     payment_post(account=account, amount=Decimal("200.00"), received_on=datetime.date(2026, 2, 3))
     return account
 
