@@ -1,12 +1,12 @@
 """Promises to pay and payment arrangements: creating them and judging them kept or broken."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from compliance.audit import audit_record
@@ -24,7 +24,7 @@ from ..models import (
     Promise,
     PromiseStatus,
 )
-from ..money import ZERO, money
+from ..money import ZERO, currency_places, money
 from .ledger import account_lock
 
 _AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -41,11 +41,18 @@ def grace_days_default() -> int:
     return getattr(policy_current(), "promise_grace_days", DEFAULT_GRACE_DAYS)
 
 
+def _payments_since(start) -> Q:
+    """Payments, and reversals of payments that were themselves received on or after `start`."""
+    return Q(kind=EntryKind.PAYMENT) | Q(
+        kind=EntryKind.REVERSAL, reverses__kind=EntryKind.PAYMENT, reverses__posted_on__gte=start
+    )
+
+
 def _payments_in_window(account_ref, start, end):
     """Net money received on an account between two dates (payments less their reversals)."""
     return (
         LedgerEntry.objects.filter(account=account_ref, posted_on__gte=start, posted_on__lte=end)
-        .filter(Q(kind=EntryKind.PAYMENT) | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.PAYMENT))
+        .filter(_payments_since(start))
         .values("account")
         .annotate(s=-Sum("amount"))
         .values("s")
@@ -53,11 +60,12 @@ def _payments_in_window(account_ref, start, end):
 
 
 def payments_received(*, account: Account, start: datetime.date, end: datetime.date) -> Decimal:
-    return (
+    total = (
         LedgerEntry.objects.filter(account=account, posted_on__gte=start, posted_on__lte=end)
-        .filter(Q(kind=EntryKind.PAYMENT) | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.PAYMENT))
+        .filter(_payments_since(start))
         .aggregate(s=Coalesce(-Sum("amount"), Value(ZERO), output_field=_AMOUNT))["s"]
     )
+    return Decimal(total).quantize(Decimal("0.01"))  # SQLite sums decimals as floats
 
 
 @transaction.atomic
@@ -132,6 +140,10 @@ def arrangement_schedule(
     if frequency not in Frequency.values:
         raise DomainError("Choose weekly, every two weeks or monthly.", code="invalid_frequency", field="frequency")
     each = money(total / count, currency)
+    if total - each * (count - 1) <= 0:
+        # Rounding up would leave nothing for the last one: round down, the last takes the rest.
+        places = Decimal(1).scaleb(-currency_places(currency))
+        each = (total / count).quantize(places, rounding=ROUND_DOWN).quantize(Decimal("0.01"))
     if each <= 0:
         raise DomainError(
             "The total is too small for that many instalments.", code="invalid_amount", field="total_amount"
@@ -259,7 +271,8 @@ def _arrangement_evaluate(arrangement: Arrangement, account: Account, today: dat
         audit_record(
             action="arrangement.broken", obj=arrangement, account_id=account.pk, detail=f"{missed} instalments missed"
         )
-    elif all(i.status == Instalment.Status.KEPT for i in instalments):
+    elif instalments and instalments[-1].status == Instalment.Status.KEPT:
+        # Kept is cumulative: the last instalment kept means the whole plan is paid, a tolerated miss or not.
         _arrangement_close(arrangement, account, PlanStatus.COMPLETED, today)
         audit_record(action="arrangement.completed", obj=arrangement, account_id=account.pk)
 
@@ -288,12 +301,16 @@ def _promise_resolve(promise: Promise, status: str, today: datetime.date) -> Non
 
 def plans_evaluate_all(*, today: datetime.date) -> dict:
     """The nightly judgement. Promises in one set-based pass; arrangements with a date passed."""
-    paid = Coalesce(
-        Subquery(
-            _payments_in_window(OuterRef("account"), OuterRef("created_on"), OuterRef("window_ends_on")),
-            output_field=_AMOUNT,
+    # Rounded in SQL: SQLite sums decimals as floats.
+    paid = Round(
+        Coalesce(
+            Subquery(
+                _payments_in_window(OuterRef("account"), OuterRef("created_on"), OuterRef("window_ends_on")),
+                output_field=_AMOUNT,
+            ),
+            Value(ZERO),
         ),
-        Value(ZERO),
+        2,
     )
     pending = Promise.objects.filter(status=PromiseStatus.PENDING).annotate(paid=paid)
     with transaction.atomic():
