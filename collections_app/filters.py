@@ -21,8 +21,8 @@ def account_search(queryset, text: str):
         condition |= Q(debtor__contact_points__value__endswith=digits[-10:])
     if "@" in text:
         condition |= Q(debtor__contact_points__value__iexact=text)
-    if text.isdigit():
-        condition |= Q(pk=int(text)) if len(text) < 18 else Q()
+    if text.isdigit() and len(text) < 18:  # our own account number (the id in its URL)
+        condition |= Q(pk=int(text))
     return queryset.filter(condition).distinct()
 
 

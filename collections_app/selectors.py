@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce, Round
 
 from accounts.models import Role
 
-from .models import Account, Allocation, Invoice, LedgerEntry
+from .models import Account, Allocation, Invoice, LedgerEntry, PlanStatus, PromiseStatus
 from .money import ZERO
 
 _AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -23,15 +23,42 @@ def accounts_visible_to(user):
     return accounts.filter(assigned_to=user)
 
 
-def invoices_out_of_balance():
-    """Invoices whose cached open amount differs from amount less their allocations."""
+def invoice_open_derived():
+    """An invoice's open amount as the ledger has it: amount less everything allocated to it."""
     allocated = (
         Allocation.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
     )
+    # Rounded in SQL: SQLite sums decimals as floats.
+    return Round(F("amount") - Coalesce(Subquery(allocated, output_field=_AMOUNT), Value(ZERO)), 2)
+
+
+def account_caches_derived() -> dict:
+    """Annotations giving an account's cached figures as the ledger has them.
+
+    derived_balance: the sum of its entries; derived_open: the sum of its invoices' cached open
+    amounts (so unapplied credit = derived_open - derived_balance); derived_oldest: the oldest due
+    date among its open invoices.
+    """
+    entry_sum = (
+        LedgerEntry.objects.filter(account=OuterRef("pk")).values("account").annotate(s=Sum("amount")).values("s")
+    )
+    open_invoices = Invoice.objects.filter(account=OuterRef("pk"), open_amount__gt=0).values("account")
+    return {
+        "derived_balance": Round(Coalesce(Subquery(entry_sum, output_field=_AMOUNT), Value(ZERO)), 2),
+        "derived_open": Round(
+            Coalesce(
+                Subquery(open_invoices.annotate(s=Sum("open_amount")).values("s"), output_field=_AMOUNT), Value(ZERO)
+            ),
+            2,
+        ),
+        "derived_oldest": Subquery(open_invoices.annotate(m=Min("due_on")).values("m")),
+    }
+
+
+def invoices_out_of_balance():
+    """Invoices whose cached open amount differs from amount less their allocations."""
     return (
-        Invoice.objects.annotate(
-            derived_open=Round(F("amount") - Coalesce(Subquery(allocated, output_field=_AMOUNT), Value(ZERO)), 2)
-        )
+        Invoice.objects.annotate(derived_open=invoice_open_derived())
         .exclude(open_amount=F("derived_open"))
         .select_related("account")
     )
@@ -39,19 +66,7 @@ def invoices_out_of_balance():
 
 def accounts_out_of_balance():
     """Accounts whose cached balance, unapplied credit or oldest open due date differ from the ledger."""
-    entry_sum = (
-        LedgerEntry.objects.filter(account=OuterRef("pk")).values("account").annotate(s=Sum("amount")).values("s")
-    )
-    open_invoices = Invoice.objects.filter(account=OuterRef("pk"), open_amount__gt=0).values("account")
-    open_sum = open_invoices.annotate(s=Sum("open_amount")).values("s")
-    oldest = open_invoices.annotate(m=Min("due_on")).values("m")
-    derived = Account.objects.annotate(
-        # Rounded in SQL: SQLite sums decimals as floats.
-        derived_balance=Round(Coalesce(Subquery(entry_sum, output_field=_AMOUNT), Value(ZERO)), 2),
-        derived_open=Round(Coalesce(Subquery(open_sum, output_field=_AMOUNT), Value(ZERO)), 2),
-        derived_oldest=Subquery(oldest),
-    )
-    return derived.filter(
+    return Account.objects.annotate(**account_caches_derived()).filter(
         ~Q(balance=F("derived_balance"))
         | ~Q(unapplied_credit=F("derived_open") - F("derived_balance"))
         | Q(oldest_open_due_on__isnull=True, derived_oldest__isnull=False)
@@ -104,3 +119,21 @@ def account_timeline(*, account: Account, limit: int = 100) -> list[dict]:
         events.append({"at": assignment.started_at, "kind": "assignment", "obj": assignment})
     events.sort(key=lambda e: e["at"], reverse=True)
     return events[:limit]
+
+
+def account_page(*, account: Account, on) -> dict:
+    """Everything the account page shows, in a bounded number of queries."""
+    return {
+        "account": account,
+        "debtor": account.debtor,
+        "contact_points": list(account.debtor.contact_points.all()),
+        "addresses": list(account.debtor.addresses.all()),
+        "aging": account_aging(account=account, on=on),
+        "open_invoices": list(account.invoices.filter(open_amount__gt=0).order_by("due_on", "issued_on", "id")[:50]),
+        "entries": list(account.entries.select_related("invoice").order_by("-posted_on", "-id")[:50]),
+        "timeline": account_timeline(account=account),
+        "promise": account.promises.filter(status=PromiseStatus.PENDING).first(),
+        "arrangement": account.arrangements.filter(status=PlanStatus.ACTIVE).prefetch_related("instalments").first(),
+        "open_disputes": list(account.disputes.filter(resolved_at__isnull=True)),
+        "today": on,
+    }

@@ -9,6 +9,8 @@ from django.core.files.storage import default_storage
 from django.db import OperationalError, connection
 from django.utils import timezone
 
+from compliance.exports import neutralise
+
 from .importer import BundleError, import_bundle
 from .models import ImportJob
 
@@ -19,12 +21,6 @@ REJECTIONS_SHOWN = 500
 
 def import_report_path(job_id: int) -> str:
     return f"imports/reports/import-{job_id}-rejections.csv"
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell that a spreadsheet will not run as a formula (CSV injection)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 class _ProgressWriter:
@@ -82,7 +78,7 @@ def import_run(job_id: int) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["file", "line", "column", "reason"])
-    writer.writerows([r.file, r.line, spreadsheet_safe(r.column), spreadsheet_safe(r.reason)] for r in rejections)
+    writer.writerows([r.file, r.line, neutralise(r.column), neutralise(r.reason)] for r in rejections)
     path = import_report_path(job_id)
     if default_storage.exists(path):
         default_storage.delete(path)

@@ -1,7 +1,6 @@
 """Recording audit events: every service that changes something that matters calls audit_record."""
 
 import json
-from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -37,7 +36,3 @@ def audit_record(
         after=_jsonable(after),
         detail=detail,
     )
-
-
-def money_str(value: Decimal) -> str:
-    return f"{value:.2f}"

@@ -8,8 +8,8 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Round
+from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from compliance.audit import audit_record
@@ -19,6 +19,7 @@ from ..errors import DomainError
 from ..models import Account, AccountStatus, Allocation, EntryKind, Invoice, LedgerEntry
 from ..models.ledger import CREDIT_KINDS, DEBIT_KINDS
 from ..money import ZERO, money
+from ..selectors import account_caches_derived, invoice_open_derived
 
 # Statuses in which a zero balance means the account is paid, and a positive one that it is open.
 _OPEN_STATUSES = {AccountStatus.ACTIVE, AccountStatus.IN_ARRANGEMENT}
@@ -48,21 +49,22 @@ def _validate_amount(amount: Decimal, currency: str, what: str = "The amount") -
 def _validate_business_date(value: datetime.date, field: str, label: str) -> None:
     if not isinstance(value, datetime.date):
         raise DomainError(f"{label} must be a date.", code="invalid_date", field=field)
+    # One day of slack: a debtor ahead of the department's time zone may already be "tomorrow".
     if value > timezone.localdate() + datetime.timedelta(days=1):
         raise DomainError(f"{label} cannot be in the future.", code="future_date", field=field)
 
 
 def account_refresh(account: Account) -> Account:
-    """Re-derive the account's caches from its ledger (two aggregate queries) and its status."""
-    balance = account.entries.aggregate(s=Coalesce(Sum("amount"), Value(ZERO), output_field=_AMOUNT))["s"]
-    invoices = account.invoices.filter(open_amount__gt=0).aggregate(
-        open_sum=Coalesce(Sum("open_amount"), Value(ZERO), output_field=_AMOUNT), oldest=Min("due_on")
+    """Re-derive the account's caches from its ledger (one query) and its status."""
+    derived = (
+        Account.objects.filter(pk=account.pk)
+        .annotate(**account_caches_derived())
+        .values("derived_balance", "derived_open", "derived_oldest")[0]
     )
-    # Quantized: SQLite sums decimals as floats.
-    balance = Decimal(balance).quantize(CENT)
-    account.balance = balance
-    account.unapplied_credit = Decimal(invoices["open_sum"]).quantize(CENT) - balance
-    account.oldest_open_due_on = invoices["oldest"]
+    # Quantized: SQLite hands sums back as floats.
+    account.balance = Decimal(derived["derived_balance"]).quantize(CENT)
+    account.unapplied_credit = Decimal(derived["derived_open"]).quantize(CENT) - account.balance
+    account.oldest_open_due_on = derived["derived_oldest"]
     if account.balance <= 0 and account.status in _OPEN_STATUSES:
         account.status = AccountStatus.PAID
     elif account.balance > 0 and account.status == AccountStatus.PAID:
@@ -246,7 +248,7 @@ def credit_post(
         before=before,
         after={"amount": amount, "posted_on": posted_on, "balance": account.balance, "status": account.status},
     )
-    from .plans import plans_evaluate
+    from .plans import plans_evaluate  # here, not at the top: plans imports this module
 
     plans_evaluate(account=account, today=timezone.localdate())
     return entry
@@ -416,33 +418,12 @@ def accounts_refresh_caches(account_ids) -> int:
     ids = list(account_ids)
     if not ids:
         return 0
-    allocated = (
-        Allocation.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
-    )
-    Invoice.objects.filter(account_id__in=ids).update(
-        # Rounded in SQL: SQLite sums decimals as floats.
-        open_amount=Round(F("amount") - Coalesce(Subquery(allocated, output_field=_AMOUNT), Value(ZERO)), 2)
-    )
-    entry_sum = (
-        LedgerEntry.objects.filter(account=OuterRef("pk")).values("account").annotate(s=Sum("amount")).values("s")
-    )
-    open_sum = (
-        Invoice.objects.filter(account=OuterRef("pk"), open_amount__gt=0)
-        .values("account")
-        .annotate(s=Sum("open_amount"))
-        .values("s")
-    )
-    oldest = (
-        Invoice.objects.filter(account=OuterRef("pk"), open_amount__gt=0)
-        .values("account")
-        .annotate(m=Min("due_on"))
-        .values("m")
-    )
-    balance = Round(Coalesce(Subquery(entry_sum, output_field=_AMOUNT), Value(ZERO)), 2)
+    Invoice.objects.filter(account_id__in=ids).update(open_amount=invoice_open_derived())
+    derived = account_caches_derived()
     updated = Account.objects.filter(id__in=ids).update(
-        balance=balance,
-        unapplied_credit=Round(Coalesce(Subquery(open_sum, output_field=_AMOUNT), Value(ZERO)) - balance, 2),
-        oldest_open_due_on=Subquery(oldest),
+        balance=derived["derived_balance"],
+        unapplied_credit=derived["derived_open"] - derived["derived_balance"],
+        oldest_open_due_on=derived["derived_oldest"],
         changed_at=timezone.now(),
     )
     Account.objects.filter(id__in=ids, balance__lte=0, status__in=list(_OPEN_STATUSES)).update(

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from compliance.audit import audit_record
+from compliance.selectors import policy_current
 
 from ..errors import DomainError
 from ..models import (
@@ -29,42 +30,30 @@ from .ledger import account_lock
 
 _AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 MAX_INSTALMENTS = 60
-DEFAULT_GRACE_DAYS = 3
 
 
 def grace_days_default() -> int:
-    """The grace days of the contact policy when compliance defines one, else the house default."""
-    try:
-        from compliance.selectors import policy_current
-    except ImportError:
-        return DEFAULT_GRACE_DAYS
-    return getattr(policy_current(), "promise_grace_days", DEFAULT_GRACE_DAYS)
+    """Days after a promise or instalment date during which a payment still keeps it (contact policy)."""
+    return policy_current().promise_grace_days
 
 
-def _payments_since(start) -> Q:
-    """Payments, and reversals of payments that were themselves received on or after `start`."""
-    return Q(kind=EntryKind.PAYMENT) | Q(
-        kind=EntryKind.REVERSAL, reverses__kind=EntryKind.PAYMENT, reverses__posted_on__gte=start
-    )
+def _payment_entries(account, start, end):
+    """Entries that move money received between two dates: payments, and reversals of payments
+    that were themselves received on or after `start` (an older payment's reversal is not counted).
 
-
-def _payments_in_window(account_ref, start, end):
-    """Net money received on an account between two dates (payments less their reversals)."""
-    return (
-        LedgerEntry.objects.filter(account=account_ref, posted_on__gte=start, posted_on__lte=end)
-        .filter(_payments_since(start))
-        .values("account")
-        .annotate(s=-Sum("amount"))
-        .values("s")
+    `account`, `start` and `end` may be values or OuterRef()s (the nightly pass uses it as a subquery).
+    """
+    return LedgerEntry.objects.filter(account=account, posted_on__gte=start, posted_on__lte=end).filter(
+        Q(kind=EntryKind.PAYMENT)
+        | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.PAYMENT, reverses__posted_on__gte=start)
     )
 
 
 def payments_received(*, account: Account, start: datetime.date, end: datetime.date) -> Decimal:
-    total = (
-        LedgerEntry.objects.filter(account=account, posted_on__gte=start, posted_on__lte=end)
-        .filter(_payments_since(start))
-        .aggregate(s=Coalesce(-Sum("amount"), Value(ZERO), output_field=_AMOUNT))["s"]
-    )
+    """Net money received on an account between two dates, both included."""
+    total = _payment_entries(account, start, end).aggregate(
+        s=Coalesce(-Sum("amount"), Value(ZERO), output_field=_AMOUNT)
+    )["s"]
     return Decimal(total).quantize(Decimal("0.01"))  # SQLite sums decimals as floats
 
 
@@ -305,7 +294,10 @@ def plans_evaluate_all(*, today: datetime.date) -> dict:
     paid = Round(
         Coalesce(
             Subquery(
-                _payments_in_window(OuterRef("account"), OuterRef("created_on"), OuterRef("window_ends_on")),
+                _payment_entries(OuterRef("account"), OuterRef("created_on"), OuterRef("window_ends_on"))
+                .values("account")
+                .annotate(s=-Sum("amount"))
+                .values("s"),
                 output_field=_AMOUNT,
             ),
             Value(ZERO),

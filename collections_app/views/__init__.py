@@ -1,4 +1,4 @@
-"""HTML pages of the collections domain: account lists, the account page and its actions."""
+"""HTML pages of the collections domain: the account list and the account page."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ..filters import AccountFilter
-from ..selectors import account_aging, account_for_user, account_list_for, account_timeline
+from ..selectors import account_for_user, account_list_for, account_page
 
 PAGE_SIZE = 50
 
@@ -35,19 +35,5 @@ def account_list(request):
 @login_required
 def account_detail(request, pk: int):
     account = account_for_user(user=request.user, pk=pk)
-    today = timezone.localdate()
-    context = {
-        "account": account,
-        "debtor": account.debtor,
-        "contact_points": list(account.debtor.contact_points.all()),
-        "addresses": list(account.debtor.addresses.all()),
-        "aging": account_aging(account=account, on=today),
-        "open_invoices": list(account.invoices.filter(open_amount__gt=0).order_by("due_on", "issued_on", "id")[:50]),
-        "entries": list(account.entries.select_related("invoice").order_by("-posted_on", "-id")[:50]),
-        "timeline": account_timeline(account=account),
-        "promise": account.promises.filter(status="pending").first(),
-        "arrangement": account.arrangements.filter(status="active").prefetch_related("instalments").first(),
-        "open_disputes": list(account.disputes.filter(resolved_at__isnull=True)),
-        "today": today,
-    }
+    context = account_page(account=account, on=timezone.localdate())
     return render(request, "collections_app/account_detail.html", context)

@@ -97,6 +97,9 @@ def test_filters_by_bucket_and_rejects_nonsense(client, collector, mine):
     assert "Mina Mine" not in client.get("/accounts/", {"bucket": "current"}).content.decode()
     response = client.get("/accounts/", {"bucket": "nonsense", "page": "abc"})
     assert response.status_code == 200
+    html = response.content.decode()
+    assert "Select a valid choice" in html  # the refusal is shown, not swallowed
+    assert "Mina Mine" in html  # and the list is not filtered by the nonsense
 
 
 def test_account_list_costs_a_handful_of_queries(client, admin_user, django_assert_max_num_queries):

@@ -14,6 +14,7 @@ from accounts.models import Role, Team, User
 from accounts.services import team_create, user_create
 from collections_app.errors import DomainError
 from collections_app.models import Account, AccountStatus, ContactKind, Outcome, PromiseStatus
+from collections_app.services.activities import activity_log
 from collections_app.services.plans import arrangement_create, plans_evaluate_all, promise_create
 
 DEMO_PASSWORD = "demo"
@@ -139,10 +140,6 @@ class Command(BaseCommand):
         )
 
     def add_calls(self, rng: random.Random, accounts: list[Account]) -> int:
-        try:
-            from collections_app.services.activities import activity_log
-        except ImportError:
-            return 0
         outcomes = [
             Outcome.NO_ANSWER,
             Outcome.VOICEMAIL,
