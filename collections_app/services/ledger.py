@@ -18,7 +18,7 @@ from ..allocation import OpenInvoice, allocate
 from ..errors import DomainError
 from ..models import Account, AccountStatus, Allocation, EntryKind, Invoice, LedgerEntry
 from ..models.ledger import CREDIT_KINDS, DEBIT_KINDS
-from ..money import ZERO, money
+from ..money import MAX_AMOUNT, ZERO, fits_currency
 from ..selectors import account_caches_derived, invoice_open_derived
 
 # Statuses in which a zero balance means the account is paid, and a positive one that it is open.
@@ -36,21 +36,34 @@ def _validate_amount(amount: Decimal, currency: str, what: str = "The amount") -
         raise DomainError(f"{what} must be a decimal amount.", code="invalid_amount", field="amount")
     if not amount.is_finite() or amount <= 0:
         raise DomainError(f"{what} must be more than zero.", code="invalid_amount", field="amount")
-    rounded = money(amount, currency)
-    if rounded != amount:
+    if not fits_currency(amount, currency):
         raise DomainError(
             f"{what} has more decimal places than {currency} allows.", code="invalid_amount", field="amount"
         )
-    if amount >= Decimal("1e12"):
+    if amount >= MAX_AMOUNT:
         raise DomainError(f"{what} is too large.", code="invalid_amount", field="amount")
-    return rounded
+    return amount
+
+
+def latest_business_date() -> datetime.date:
+    """The latest date money may be dated. One day of slack: a payer ahead of the department's
+    time zone may already be in tomorrow."""
+    return timezone.localdate() + datetime.timedelta(days=1)
+
+
+def account_status_after(balance: Decimal, status: str) -> str:
+    """The status an account takes when its balance changes: paid at zero, open again above it."""
+    if balance <= 0 and status in _OPEN_STATUSES:
+        return AccountStatus.PAID
+    if balance > 0 and status == AccountStatus.PAID:
+        return AccountStatus.ACTIVE
+    return status
 
 
 def _validate_business_date(value: datetime.date, field: str, label: str) -> None:
     if not isinstance(value, datetime.date):
         raise DomainError(f"{label} must be a date.", code="invalid_date", field=field)
-    # One day of slack: a debtor ahead of the department's time zone may already be "tomorrow".
-    if value > timezone.localdate() + datetime.timedelta(days=1):
+    if value > latest_business_date():
         raise DomainError(f"{label} cannot be in the future.", code="future_date", field=field)
 
 
@@ -65,10 +78,7 @@ def account_refresh(account: Account) -> Account:
     account.balance = Decimal(derived["derived_balance"]).quantize(CENT)
     account.unapplied_credit = Decimal(derived["derived_open"]).quantize(CENT) - account.balance
     account.oldest_open_due_on = derived["derived_oldest"]
-    if account.balance <= 0 and account.status in _OPEN_STATUSES:
-        account.status = AccountStatus.PAID
-    elif account.balance > 0 and account.status == AccountStatus.PAID:
-        account.status = AccountStatus.ACTIVE
+    account.status = account_status_after(account.balance, account.status)
     account.save(update_fields=["balance", "unapplied_credit", "oldest_open_due_on", "status", "changed_at"])
     return account
 
