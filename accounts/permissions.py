@@ -2,7 +2,6 @@
 
 from functools import wraps
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
@@ -32,14 +31,3 @@ def role_required(*roles: Role):
         return wrapper
 
     return decorator
-
-
-class RoleRequiredMixin(LoginRequiredMixin):
-    """The class-view form of role_required."""
-
-    allowed_roles: tuple[Role, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not user_has_role(request.user, self.allowed_roles):
-            raise PermissionDenied("Your role does not give access to this page.")
-        return super().dispatch(request, *args, **kwargs)

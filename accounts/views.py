@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from .forms import SignInForm
+from .selectors import teams_led_by
 
 
 class SignInView(auth_views.LoginView):
@@ -18,4 +19,7 @@ def home(request):
     """Each role lands on its own start page."""
     user = request.user
     role = "admin" if user.is_admin_role else user.role
-    return render(request, f"accounts/home_{role}.html", {"role": role})
+    context = {"role": role}
+    if role == "manager":
+        context["teams"] = teams_led_by(user=user)
+    return render(request, f"accounts/home_{role}.html", context)
