@@ -1,11 +1,10 @@
 """Django admin for compliance: the policy tables (every save audited), holds, and the read-only audit log."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 
-from .dates import validation_dates
 from .models import AccountCompliance, AuditEvent, ContactPolicy, Hold, StateRule, StatuteOfLimitations
-from .selectors import policy_current
-from .services import config_delete, config_save, hold_place, hold_release
+from .services import config_delete, config_save, hold_place, hold_release, validation_notice_record
 
 
 class AuditedConfigAdmin(admin.ModelAdmin):
@@ -124,14 +123,16 @@ class AccountComplianceAdmin(admin.ModelAdmin):
     raw_id_fields = ("account",)
     readonly_fields = ("validation_notice_received_on", "validation_period_ends_on")
 
+    @transaction.atomic
     def save_model(self, request, obj, form, change):
         if obj.validation_notice_sent_on:
-            policy = policy_current()
-            obj.validation_notice_received_on, obj.validation_period_ends_on = validation_dates(
-                obj.validation_notice_sent_on,
-                receipt_business_days=policy.receipt_business_days,
-                period_days=policy.validation_period_days,
+            # The service derives receipt and period end from the policy, and audits the notice.
+            profile = validation_notice_record(
+                account=obj.account, sent_on=obj.validation_notice_sent_on, user=request.user
             )
+            obj.validation_notice_received_on = profile.validation_notice_received_on
+            obj.validation_period_ends_on = profile.validation_period_ends_on
+            obj._state.adding = False  # the service created the row if it was new: what follows updates it
         config_save(obj=obj, user=request.user)
 
     def has_delete_permission(self, request, obj=None):

@@ -5,6 +5,7 @@ import datetime
 import json
 from collections.abc import Iterable, Iterator
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 
 from collections_app.models import Activity
@@ -24,6 +25,7 @@ ACTIVITY_COLUMNS = [
     "automated",
     "gate_reasons",
 ]
+AUDIT_COLUMNS = ["at", "action", "actor", "object_type", "object_id", "detail", "before", "after"]
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -90,12 +92,36 @@ def activity_record(row) -> dict:
     }
 
 
+def _activity_cell(record: dict, column: str):
+    value = record[column]
+    if column == "automated":
+        return "true" if value else "false"
+    if column == "gate_reasons":
+        return ";".join(value)
+    return value
+
+
 def activities_csv_rows(records: Iterable[dict]) -> Iterator[list]:
     for record in records:
+        yield [_activity_cell(record, column) for column in ACTIVITY_COLUMNS]
+
+
+def _json_cell(value) -> str:
+    return "" if value is None else json.dumps(value, sort_keys=True, cls=DjangoJSONEncoder)
+
+
+def audit_trail_rows(events: Iterable) -> Iterator[list]:
+    """One CSV row per audit event, in AUDIT_COLUMNS order; before/after as JSON (stable key order)."""
+    for event in events:
         yield [
-            *(record[c] for c in ACTIVITY_COLUMNS[:11]),
-            "true" if record["automated"] else "false",
-            ";".join(record["gate_reasons"]),
+            event.at.isoformat(),
+            event.action,
+            event.actor.username if event.actor else "",
+            event.object_type,
+            event.object_id,
+            event.detail,
+            _json_cell(event.before),
+            _json_cell(event.after),
         ]
 
 

@@ -23,8 +23,10 @@ from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
 from collections_app.models import Account, Activity, ContactPoint, Dispute
+from collections_app.selectors import accounts_visible_to
 
-from .gate import PERSONAL_USAGES, US_ZONES, _in_window, _zone
+from .gate.decision import PERSONAL_USAGES
+from .gate.zones import US_ZONES, _in_window, _zone
 from .models import AccountCompliance, AuditEvent, ContactPolicy, Hold, StateRule
 
 
@@ -191,15 +193,6 @@ def accounts_contactable(
 # --- the compliance page ------------------------------------------------------------------------
 
 
-def accounts_visible_to(user) -> QuerySet:
-    """Accounts the user may see: an admin all, a manager those of their teams' collectors."""
-    if user.is_superuser or getattr(user, "role", "") == "admin":
-        return Account.objects.all()
-    if getattr(user, "role", "") == "manager":
-        return Account.objects.filter(Q(assigned_to__team__managers=user) | Q(assigned_to=user)).distinct()
-    return Account.objects.filter(assigned_to=user)
-
-
 def refusals_by_reason(*, user, day: datetime.date | None = None) -> list[tuple[str, int]]:
     """Contacts the gate refused on a day (in the site's zone), counted per reason code."""
     day = day or timezone.localdate()
@@ -240,6 +233,14 @@ def validation_periods_ending(*, user, within_days: int = 14, today: datetime.da
         .select_related("account", "account__debtor")
         .order_by("validation_period_ends_on")
     )
+
+
+def in_validation_period(account, *, on: datetime.date) -> bool:
+    """True while the debtor may still dispute with effect (or while no notice has been sent yet)."""
+    profile = AccountCompliance.objects.filter(account=account).first()
+    if profile is None or profile.validation_period_ends_on is None:
+        return True
+    return on <= profile.validation_period_ends_on
 
 
 def account_for_audit(*, user, external_id: str) -> Account | None:

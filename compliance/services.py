@@ -5,33 +5,17 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
-from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from collections_app.errors import DomainError
 from collections_app.models import Account, Activity
 
-from .audit import audit_record
+from .audit import acting_user, audit_record, snapshot
 from .dates import validation_dates
 from .models import RETENTION_YEARS, AccountCompliance, AuditEvent, Hold, HoldReason
 from .selectors import policy_current
 
-
-def _snapshot(obj) -> dict:
-    return model_to_dict(obj)
-
-
-def _hold_dict(hold: Hold) -> dict:
-    return {
-        "reason": hold.reason,
-        "channel": hold.channel,
-        "account": hold.account_id,
-        "debtor": hold.debtor_id,
-        "starts_at": hold.starts_at,
-        "ends_at": hold.ends_at,
-        "released_at": hold.released_at,
-        "note": hold.note,
-    }
+HOLD_FIELDS = ("reason", "channel", "account", "debtor", "starts_at", "ends_at", "released_at", "note")
 
 
 @transaction.atomic
@@ -60,7 +44,7 @@ def hold_place(
         debtor=debtor if account is None else None,
         channel=channel,
         note=note[:300],
-        placed_by=user if getattr(user, "is_authenticated", False) else None,
+        placed_by=acting_user(user),
         starts_at=starts_at,
         ends_at=ends_at,
     )
@@ -71,7 +55,7 @@ def hold_place(
         actor=user,
         obj=hold,
         account_id=hold.account_id,
-        after=_hold_dict(hold),
+        after=snapshot(hold, HOLD_FIELDS),
         detail=f"{hold.get_reason_display()}" + (f": {note}" if note else ""),
     )
     return hold
@@ -82,9 +66,9 @@ def hold_release(*, hold: Hold, user=None, note: str = "", at: datetime.datetime
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
     if hold.released_at is not None:
         raise DomainError("This hold was already released.", code="hold_released")
-    before = _hold_dict(hold)
+    before = snapshot(hold, HOLD_FIELDS)
     hold.released_at = at or timezone.now()
-    hold.released_by = user if getattr(user, "is_authenticated", False) else None
+    hold.released_by = acting_user(user)
     hold.save(update_fields=["released_at", "released_by"])
     audit_record(
         action="hold.released",
@@ -92,7 +76,7 @@ def hold_release(*, hold: Hold, user=None, note: str = "", at: datetime.datetime
         obj=hold,
         account_id=hold.account_id,
         before=before,
-        after=_hold_dict(hold),
+        after=snapshot(hold, HOLD_FIELDS),
         detail=note,
     )
     return hold
@@ -128,20 +112,12 @@ def validation_notice_record(*, account, sent_on: datetime.date, user=None) -> A
     return profile
 
 
-def in_validation_period(account, *, on: datetime.date) -> bool:
-    """True while the debtor may still dispute with effect (or while no notice has been sent yet)."""
-    profile = AccountCompliance.objects.filter(account=account).first()
-    if profile is None or profile.validation_period_ends_on is None:
-        return True
-    return on <= profile.validation_period_ends_on
-
-
 @transaction.atomic
 def config_save(*, obj, user=None) -> object:
     """Save a policy table row (ContactPolicy, StateRule, StatuteOfLimitations) after validation, audited."""
     model = type(obj)
     previous = model.objects.filter(pk=obj.pk).first() if obj.pk else None
-    before = _snapshot(previous) if previous else None
+    before = snapshot(previous) if previous else None
     obj.full_clean()
     obj.save()
     audit_record(
@@ -149,7 +125,7 @@ def config_save(*, obj, user=None) -> object:
         actor=user,
         obj=obj,
         before=before,
-        after=_snapshot(obj),
+        after=snapshot(obj),
         detail=f"{model._meta.verbose_name}: {obj}",
     )
     return obj
@@ -157,7 +133,7 @@ def config_save(*, obj, user=None) -> object:
 
 @transaction.atomic
 def config_delete(*, obj, user=None) -> None:
-    before = _snapshot(obj)
+    before = snapshot(obj)
     label = f"{type(obj)._meta.verbose_name}: {obj}"
     pk = obj.pk
     obj.delete()
@@ -193,14 +169,15 @@ def audit_retention_purge(*, now: datetime.datetime | None = None, dry_run: bool
         .filter(Q(_last__isnull=True) | Q(_last__lt=cutoff))
         .filter(Q(_contact__isnull=True) | Q(_contact__lt=cutoff))
     )
-    ids = list(candidates.values_list("pk", flat=True))
-    if dry_run or not ids:
-        return len(ids)
+    if dry_run:
+        return candidates.count()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL compliance.retention_purge = 'on'")
         # The queryset guard refuses delete(); _raw_delete is the one deliberate way past it.
-        deleted = AuditEvent.objects.filter(pk__in=ids)._raw_delete(AuditEvent.objects.db)
+        deleted = AuditEvent.objects.filter(pk__in=candidates.values("pk"))._raw_delete(AuditEvent.objects.db)
+    if not deleted:
+        return 0
     audit_record(action="audit.purged", detail=f"{deleted} audit events older than {RETENTION_YEARS} years removed")
     return deleted

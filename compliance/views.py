@@ -8,28 +8,9 @@ from accounts.models import Role
 from accounts.permissions import role_required
 
 from . import selectors
-from .exports import csv_lines
+from .exports import AUDIT_COLUMNS, audit_trail_rows, csv_lines
+from .gate import REASON_LABELS
 from .services import export_record
-
-REASON_LABELS = {
-    "outside_hours": "Outside calling hours",
-    "no_common_hours": "No hour suits every possible zone",
-    "weekly_cap": "7 calls in 7 days reached",
-    "after_conversation": "Within 7 days of a conversation",
-    "state_cap": "State limit reached",
-    "cease": "Cease communication",
-    "dispute_pending": "Dispute awaiting verification",
-    "opt_out": "Opted out",
-    "work_email": "Work email",
-    "bankruptcy": "Bankruptcy",
-    "deceased": "Deceased",
-    "attorney": "Represented by an attorney",
-    "no_consent": "No consent for texts or autodialing",
-    "hold": "On hold",
-    "no_address": "No number or address",
-}
-
-AUDIT_COLUMNS = ["at", "action", "actor", "object_type", "object_id", "detail", "before", "after"]
 
 
 @role_required(Role.MANAGER, Role.ADMIN)
@@ -73,19 +54,7 @@ def account_audit(request):
             rows=events.count(),
             account_id=account.pk,
         )
-        rows = (
-            [
-                e.at.isoformat(),
-                e.action,
-                e.actor.username if e.actor else "",
-                e.object_type,
-                e.object_id,
-                e.detail,
-                e.before,
-                e.after,
-            ]
-            for e in events.iterator(chunk_size=1000)
-        )
+        rows = audit_trail_rows(events.iterator(chunk_size=1000))
         response = StreamingHttpResponse(csv_lines(AUDIT_COLUMNS, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audit-{account.pk}.csv"'
         return response

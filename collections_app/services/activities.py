@@ -10,10 +10,11 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.audit import audit_record
+from compliance.audit import acting_user, audit_record, snapshot
 from compliance.gate import Decision, contact_decision
 from compliance.models import HoldReason
-from compliance.services import account_profile, hold_place, hold_release, in_validation_period
+from compliance.selectors import in_validation_period
+from compliance.services import account_profile, hold_place, hold_release
 
 from ..errors import DomainError
 from ..models import (
@@ -46,22 +47,20 @@ HOLDING_OUTCOMES = {Outcome.DECEASED: HoldReason.DECEASED, Outcome.BANKRUPT: Hol
 # An email, text or letter that went out, or a conversation: the first one starts the 5 days for
 # the validation notice.
 COMMUNICATION_OUTCOMES = CONVERSATION_OUTCOMES | {Outcome.SENT, Outcome.VOICEMAIL}
-
-
-def _activity_dict(activity: Activity) -> dict:
-    return {
-        "channel": activity.channel,
-        "direction": activity.direction,
-        "to": activity.to,
-        "outcome": activity.outcome,
-        "at": activity.occurred_at,
-        "automated": activity.automated,
-        "is_attempt": activity.is_attempt,
-        "is_conversation": activity.is_conversation,
-        "gate_reasons": activity.gate_reasons,
-        "timezone": activity.debtor_timezone,
-        "region": activity.debtor_region,
-    }
+# What an activity's audit event records (audit key: field).
+ACTIVITY_AUDIT_FIELDS = {
+    "channel": "channel",
+    "direction": "direction",
+    "to": "to",
+    "outcome": "outcome",
+    "at": "occurred_at",
+    "automated": "automated",
+    "is_attempt": "is_attempt",
+    "is_conversation": "is_conversation",
+    "gate_reasons": "gate_reasons",
+    "timezone": "debtor_timezone",
+    "region": "debtor_region",
+}
 
 
 def _zone_snapshot(debtor, zones) -> str:
@@ -71,36 +70,56 @@ def _zone_snapshot(debtor, zones) -> str:
     return zones[0] if len(zones) == 1 else ""
 
 
-def _user_or_none(user):
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-def _refusal_record(*, account, channel, to, contact_point, at, user, automated, decision: Decision, note) -> Activity:
+def _activity_new(
+    *,
+    account,
+    channel,
+    direction,
+    contact_point,
+    to,
+    outcome,
+    note,
+    at,
+    user,
+    automated,
+    zones=(),
+    duration_seconds=None,
+    gate_reasons=(),
+) -> Activity:
+    """An unsaved Activity with the contact's snapshot (zone, region) as known at the time."""
     debtor = account.debtor
-    activity = Activity.objects.create(
+    is_call = channel in (Channel.CALL, Channel.INBOUND_CALL)
+    return Activity(
         account=account,
         debtor=debtor,
         channel=channel,
-        direction=Direction.OUTBOUND,
+        direction=direction,
         contact_point=contact_point,
-        to=to or "",
-        outcome=Outcome.HELD,
-        note=(decision.message + (f"\n{note}" if note else ""))[:5000],
+        to=to,
+        outcome=outcome,
+        note=note,
+        duration_seconds=duration_seconds,
         occurred_at=at,
-        user=_user_or_none(user),
+        user=acting_user(user),
         automated=automated,
-        is_attempt=False,
-        is_conversation=False,
-        gate_reasons=decision.codes,
-        debtor_timezone=_zone_snapshot(debtor, decision.zones),
+        # Inbound contacts are the debtor's doing and count toward no cap; a call that never
+        # connected (or was held by the gate) is no attempt (12 CFR 1006.14(b)(2)).
+        is_attempt=direction == Direction.OUTBOUND and outcome not in NOT_CONNECTED_OUTCOMES,
+        is_conversation=is_call and outcome in CONVERSATION_OUTCOMES,
+        gate_reasons=list(gate_reasons),
+        debtor_timezone=_zone_snapshot(debtor, zones),
         debtor_region=debtor.region,
     )
+
+
+def _refusal_record(*, activity: Activity, user, decision: Decision) -> Activity:
+    activity.save()
     audit_record(
         action="contact.refused",
         actor=user,
         obj=activity,
-        account_id=account.pk,
-        after=_activity_dict(activity) | {"reasons": [r.as_dict() for r in decision.reasons]},
+        account_id=activity.account_id,
+        after=snapshot(activity, ACTIVITY_AUDIT_FIELDS) | {"reasons": [r.as_dict() for r in decision.reasons]},
         detail=decision.message,
     )
     return activity
@@ -134,7 +153,28 @@ def activity_log(
         direction = Direction.INBOUND
     if contact_point is not None and contact_point.debtor_id != account.debtor_id:
         raise DomainError("That number or address belongs to another debtor.", code="invalid_contact_point")
-    if direction == Direction.OUTBOUND:
+    if contact_point is None and to:
+        contact_point = ContactPoint.objects.filter(debtor_id=account.debtor_id, value__iexact=to.strip()).first()
+    to = to or (contact_point.value if contact_point is not None else "")
+    contact = {
+        "account": account,
+        "channel": channel,
+        "direction": direction,
+        "contact_point": contact_point,
+        "to": to,
+        "at": at,
+        "user": user,
+        "automated": automated,
+    }
+    if direction != Direction.OUTBOUND:
+        with transaction.atomic():
+            return _activity_write(
+                _activity_new(**contact, outcome=outcome, note=note, duration_seconds=duration_seconds), user=user
+            )
+    with transaction.atomic():
+        # The account row lock serialises contacts on one debt: two collectors cannot both take the
+        # last slot under a cap, since the second decides only after the first has written.
+        Account.objects.select_for_update().filter(pk=account.pk).first()
         decision = contact_decision(
             account=account,
             channel=channel,
@@ -144,69 +184,30 @@ def activity_log(
             automated=automated,
             purpose=purpose,
         )
-        if not decision.allowed:
-            # Outside any atomic block of ours: the refusal must survive the exception we raise.
-            with transaction.atomic():
-                _refusal_record(
-                    account=account,
-                    channel=channel,
-                    to=to or getattr(contact_point, "value", ""),
-                    contact_point=contact_point,
-                    at=at,
-                    user=user,
-                    automated=automated,
-                    decision=decision,
-                    note=note,
-                )
-            raise DomainError(decision.message, code="contact_refused")
-        zones = decision.zones
-    else:
-        zones = tuple(z for z in (account.debtor.timezone or "").split(",") if z)
-    return _activity_write(
-        account=account,
-        channel=channel,
-        outcome=outcome,
-        user=user,
-        to=to,
-        contact_point=contact_point,
-        note=note,
-        duration_seconds=duration_seconds,
-        at=at,
-        direction=direction,
-        automated=automated,
-        zones=zones,
-    )
+        if decision.allowed:
+            activity = _activity_new(
+                **contact, outcome=outcome, note=note, duration_seconds=duration_seconds, zones=decision.zones
+            )
+            return _activity_write(activity, user=user)
+    # Outside the block above: the refusal must be committed before the exception we raise.
+    with transaction.atomic():
+        _refusal_record(
+            activity=_activity_new(
+                **contact,
+                outcome=Outcome.HELD,
+                note=(decision.message + (f"\n{note}" if note else ""))[:5000],
+                zones=decision.zones,
+                gate_reasons=decision.codes,
+            ),
+            user=user,
+            decision=decision,
+        )
+    raise DomainError(decision.message, code="contact_refused")
 
 
-@transaction.atomic
-def _activity_write(
-    *, account, channel, outcome, user, to, contact_point, note, duration_seconds, at, direction, automated, zones
-) -> Activity:
-    debtor = account.debtor
-    if contact_point is None and to:
-        contact_point = ContactPoint.objects.filter(debtor=debtor, value__iexact=to.strip()).first()
-    is_call = channel in (Channel.CALL, Channel.INBOUND_CALL)
-    activity = Activity(
-        account=account,
-        debtor=debtor,
-        channel=channel,
-        direction=direction,
-        contact_point=contact_point,
-        to=to or (contact_point.value if contact_point else ""),
-        outcome=outcome,
-        note=note,
-        duration_seconds=duration_seconds,
-        occurred_at=at,
-        user=_user_or_none(user),
-        automated=automated,
-        # Inbound contacts are the debtor's doing and count toward no cap; a call that never
-        # connected is no attempt (12 CFR 1006.14(b)(2)).
-        is_attempt=direction == Direction.OUTBOUND and outcome not in NOT_CONNECTED_OUTCOMES,
-        is_conversation=is_call and outcome in CONVERSATION_OUTCOMES,
-        gate_reasons=[],
-        debtor_timezone=_zone_snapshot(debtor, zones),
-        debtor_region=debtor.region,
-    )
+def _activity_write(activity: Activity, *, user) -> Activity:
+    """Save an allowed contact, mark the account contacted, start the validation clock, audit it."""
+    account, at, outcome = activity.account, activity.occurred_at, activity.outcome
     activity.full_clean(exclude=["user"])
     activity.save()
     Account.objects.filter(pk=account.pk).update(last_contact_at=at, changed_at=timezone.now())
@@ -221,15 +222,15 @@ def _activity_write(
         actor=user,
         obj=activity,
         account_id=account.pk,
-        after=_activity_dict(activity),
-        detail=note[:500],
+        after=snapshot(activity, ACTIVITY_AUDIT_FIELDS),
+        detail=activity.note[:500],
     )
     hold_reason = HOLDING_OUTCOMES.get(outcome)
     if hold_reason:
         # Death and bankruptcy stop collection on every debt of the debtor, not just this one.
         hold_place(
             reason=hold_reason,
-            debtor=debtor,
+            debtor=activity.debtor,
             user=user,
             starts_at=at,
             note=f"Reported on a {activity.get_channel_display().lower()} on {at:%Y-%m-%d}",
@@ -267,7 +268,7 @@ def dispute_open(
         account=account,
         reason=reason,
         opened_at=at,
-        opened_by=_user_or_none(user),
+        opened_by=acting_user(user),
         in_writing=in_writing,
         within_validation_period=within,
     )

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from collections_app.models import ContactPoint
-from compliance.gate import contact_decision, next_callable_at, next_common_window
+from compliance.gate import contact_decision, next_common_window
 
 from .conftest import UTC, local
 
@@ -172,10 +172,25 @@ def test_no_common_window_is_never(make_account):
     assert decision.codes == ["no_common_hours"] and decision.verdict == "never"
 
 
-def test_next_common_window_and_next_callable_at(make_account):
+def test_two_zones_that_overlap_have_common_hours(make_account):
+    # A Denver address and a New York number: 10:00 in New York is 8:00 in Denver, both open.
+    account = make_account(
+        timezone="America/Denver", phones=[{"value": "+12125550100", "timezone": "America/New_York"}]
+    )
+    point = ContactPoint.objects.get(debtor=account.debtor)
+    decision = contact_decision(
+        account=account, channel="call", contact_point=point, at=local("America/Denver", 2026, 6, 10, 8, 0)
+    )
+    assert decision.allowed and decision.zones == ("America/Denver", "America/New_York")
+    assert "ambiguous_zone" in [flag.code for flag in decision.flags]
+    early = contact_decision(
+        account=account, channel="call", contact_point=point, at=local("America/Denver", 2026, 6, 10, 7, 0)
+    )
+    assert early.codes == ["outside_hours"] and early.verdict == "not_now"
+
+
+def test_next_common_window():
     at = local("America/New_York", 2026, 6, 10, 6, 0)
     assert next_common_window(
         ["America/New_York", "America/Los_Angeles"], at=at, start=datetime.time(8), end=datetime.time(21)
     ) == local("America/Los_Angeles", 2026, 6, 10, 8, 0)
-    account = make_account(timezone="America/Chicago", phones=[{"value": "+13035550100"}])
-    assert next_callable_at(account.debtor, at=at) == local("America/Denver", 2026, 6, 10, 8, 0)

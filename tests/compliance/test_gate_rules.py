@@ -311,3 +311,37 @@ def test_time_barred_debt_is_flagged_and_gets_its_letter(make_account):
     # A date set on the account's profile wins over the table.
     AccountCompliance.objects.create(account=account, statute_of_limitations_on=datetime.date(2030, 1, 1))
     assert letter_template_kind(account, on=datetime.date(2026, 6, 1)) == "standard"
+
+
+# --- the address, hold boundaries, validation notice ---------------------------------------------
+
+
+@pytest.mark.parametrize("channel", ["call", "sms", "email"])
+def test_no_address_is_refused(denver_account, channel):
+    decision = contact_decision(account=denver_account, channel=channel, at=local(DEN, 2026, 6, 10, 12, 0))
+    assert "no_address" in decision.codes and decision.verdict == "never"
+
+
+@pytest.mark.parametrize(("channel", "to"), [("call", "+13035550100"), ("email", "dee@example.com"), ("letter", None)])
+def test_an_address_or_a_letter_needs_no_more(denver_account, channel, to):
+    decision = contact_decision(account=denver_account, channel=channel, to=to, at=local(DEN, 2026, 6, 10, 12, 0))
+    assert decision.allowed and "no_address" not in decision.codes
+
+
+def test_a_hold_ends_at_its_end_to_the_microsecond(denver_account):
+    ends = local(DEN, 2026, 6, 12, 12, 0)
+    hold_place(reason="other", account=denver_account, starts_at=ends - datetime.timedelta(days=2), ends_at=ends)
+    assert call(denver_account, ends - datetime.timedelta(microseconds=1)).codes == ["hold"]
+    assert call(denver_account, ends).allowed
+
+
+def test_validation_notice_due_is_flagged_after_five_days(denver_account):
+    first = local(DEN, 2026, 6, 1, 12, 0)
+    AccountCompliance.objects.create(account=denver_account, first_communication_at=first)
+    on_time = call(denver_account, first + datetime.timedelta(days=5))
+    assert on_time.allowed and "validation_notice_due" not in [f.code for f in on_time.flags]
+    late = call(denver_account, first + datetime.timedelta(days=5, minutes=1))
+    assert late.allowed and "validation_notice_due" in [f.code for f in late.flags]
+    AccountCompliance.objects.filter(account=denver_account).update(validation_notice_sent_on=datetime.date(2026, 6, 3))
+    sent = call(denver_account, first + datetime.timedelta(days=6))
+    assert "validation_notice_due" not in [f.code for f in sent.flags]

@@ -119,7 +119,7 @@ def test_deceased_and_bankrupt_outcomes_hold_every_debt_of_the_debtor(denver_acc
 
 def test_contact_point_belonging_to_another_debtor_is_refused(denver_account, make_account):
     other = make_account(phones=[{"value": "+13035550177"}])
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         activity_log(
             account=denver_account,
             channel="call",
@@ -127,6 +127,8 @@ def test_contact_point_belonging_to_another_debtor_is_refused(denver_account, ma
             contact_point=other.debtor.contact_points.get(),
             at=NOON,
         )
+    assert refused.value.code == "invalid_contact_point"
+    assert not Activity.objects.filter(account=denver_account).exists()
 
 
 # --- validation period and disputes -------------------------------------------------------------

@@ -74,15 +74,68 @@ def test_overview_for_managers_and_admins(client_for, request, worked_account, w
     html = response.content.decode()
     assert html.count("<h1") == 1
     assert '<label for="audit-account">Account external id</label>' in html
-    assert "7 calls in 7 days reached" in html
+    assert "Call limit for the period reached" in html
     assert "Represented by an attorney" in html and "Smith &amp; Co" in html
 
 
-def test_manager_sees_only_their_teams_accounts(client_for, other_manager, worked_account):
+def test_manager_sees_only_their_teams_accounts(client_for, manager, other_manager, worked_account):
     hold_place(reason="attorney", account=worked_account)
-    html = client_for(other_manager).get("/compliance/").content.decode()
-    assert "Represented by an attorney" not in html
+    response = client_for(other_manager).get("/compliance/")
+    assert response.status_code == 200
+    assert "Represented by an attorney" not in response.content.decode()
     assert client_for(other_manager).get(f"/compliance/audit/?account={worked_account.external_id}").status_code == 404
+    # The positive control: the manager of the collector's team sees both.
+    response = client_for(manager).get("/compliance/")
+    assert response.status_code == 200 and "Represented by an attorney" in response.content.decode()
+    assert client_for(manager).get(f"/compliance/audit/?account={worked_account.external_id}").status_code == 200
+
+
+def _held_today(account, code):
+    Activity.objects.create(
+        account=account,
+        debtor=account.debtor,
+        channel="call",
+        outcome="held",
+        occurred_at=datetime.datetime.now(datetime.UTC),
+        is_attempt=False,
+        gate_reasons=[code],
+    )
+
+
+def test_manager_sees_unassigned_accounts_but_not_another_teams(
+    client_for, manager, other_collector, denver_account, make_account
+):
+    # Unassigned work belongs to every manager (as on the account pages); another team's does not.
+    assert denver_account.assigned_to is None
+    hold_place(reason="attorney", account=denver_account, note="Unassigned counsel")
+    _held_today(denver_account, "work_email")
+    theirs = make_account(assigned_to=other_collector)
+    hold_place(reason="bankruptcy", account=theirs, note="Other team's stay")
+    _held_today(theirs, "no_consent")
+    response = client_for(manager).get("/compliance/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Unassigned counsel" in html and "Work email" in html
+    assert "Other team&#x27;s stay" not in html and "Other team's stay" not in html
+    assert "No consent for texts or autodialing" not in html
+    assert client_for(manager).get(f"/compliance/audit/?account={denver_account.external_id}").status_code == 200
+    assert client_for(manager).get(f"/compliance/audit/?account={theirs.external_id}").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["manager", "collector"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/compliance/contactpolicy/",
+        "/admin/compliance/staterule/",
+        "/admin/compliance/hold/",
+        "/admin/compliance/accountcompliance/",
+        "/admin/compliance/auditevent/",
+    ],
+)
+def test_admin_pages_are_refused_to_managers_and_collectors(client_for, request, role_permissions, who, url):
+    response = client_for(request.getfixturevalue(who)).get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
 
 @pytest.mark.parametrize("who", ["manager", "admin_user"])
@@ -98,6 +151,10 @@ def test_account_audit_trail_and_csv(client_for, request, worked_account, who):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == ["at", "action", "actor", "object_type", "object_id", "detail", "before", "after"]
     assert {"contact.logged", "contact.refused"} <= {row[1] for row in rows[1:]}
+    logged = next(row for row in rows[1:] if row[1] == "contact.logged")
+    # before/after are JSON with sorted keys, not Python reprs.
+    after = json.loads(logged[7])
+    assert list(after) == sorted(after) and after["outcome"] == "voicemail" and logged[6] == ""
     export = AuditEvent.objects.get(action="data.exported")
     assert export.actor == user and export.account_id == worked_account.pk
 
@@ -218,3 +275,27 @@ def test_export_activities_json_and_period(worked_account, tmp_path):
 )
 def test_neutralise(value, safe):
     assert neutralise(value) == safe
+
+
+def test_admin_validation_notice_goes_through_the_service(client_for, admin_user, role_permissions, denver_account):
+    from compliance.models import AccountCompliance
+
+    response = client_for(admin_user).post(
+        "/admin/compliance/accountcompliance/add/",
+        {
+            "account": denver_account.pk,
+            "first_communication_at_0": "",
+            "first_communication_at_1": "",
+            "validation_notice_sent_on": "2026-07-01",
+            "statute_of_limitations_on": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    profile = AccountCompliance.objects.get(account=denver_account)
+    # Holiday-aware dates, as validation_notice_record derives them (Independence Day observed, a weekend).
+    assert (profile.validation_notice_received_on, profile.validation_period_ends_on) == (
+        datetime.date(2026, 7, 9),
+        datetime.date(2026, 8, 8),
+    )
+    event = AuditEvent.objects.get(action="validation_notice.recorded")
+    assert event.actor == admin_user and event.after["ends_on"] == "2026-08-08"

@@ -1,0 +1,91 @@
+"""The contact gate: the one place that decides whether a contact with a debtor is allowed, and why not.
+
+Everything that reaches a debtor (the queue, a logged call, a dunning reminder, a text or email)
+asks `contact_decision`. It only reads; recording what happened is the caller's job
+(`collections_app.services.activities.activity_log`). The set-based companion for whole querysets
+lives in `compliance.selectors` (`accounts_with_contactability`, `accounts_contactable`).
+
+Modules: `decision` (Reason, Decision, channels), `zones` (time zones and calling hours), `caps`
+(call and state limits), `rules` (what is read, holds, the address), `flags`, `wording`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from .decision import CHANNELS, PERSONAL_USAGES, PURPOSES, Decision, Reason
+from .flags import flags, is_time_barred, letter_template_kind, statute_of_limitations_on
+from .rules import evaluate, load
+from .wording import REASON_CODES, REASON_LABELS, humanize_delta
+from .zones import US_ZONES, UTC, candidate_zones, next_common_window, phone_zones
+
+__all__ = [
+    "CHANNELS",
+    "PERSONAL_USAGES",
+    "PURPOSES",
+    "REASON_CODES",
+    "REASON_LABELS",
+    "US_ZONES",
+    "Decision",
+    "Reason",
+    "candidate_zones",
+    "contact_decision",
+    "humanize_delta",
+    "is_time_barred",
+    "letter_template_kind",
+    "next_common_window",
+    "phone_zones",
+    "statute_of_limitations_on",
+]
+
+
+def contact_decision(
+    *,
+    account,
+    channel: str,
+    to: str | None = None,
+    contact_point=None,
+    at: datetime.datetime | None = None,
+    automated: bool = False,
+    purpose: str = "collection",
+) -> Decision:
+    """May we contact this account's debtor on `channel` at `to` (or `contact_point`) at `at`?
+
+    Reads a handful of rows, whatever the history. The decision carries every reason (not just
+    the first), the next moment when waiting alone makes the contact allowed, or None when it
+    does not (a hold, an opt-out, missing consent).
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"channel must be one of {sorted(CHANNELS)}, not {channel!r}")
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {PURPOSES}, not {purpose!r}")
+    at = (at or timezone.now()).astimezone(UTC)
+    ctx = load(
+        account=account,
+        channel=channel,
+        to=to or "",
+        contact_point=contact_point,
+        at=at,
+        automated=automated,
+        purpose=purpose,
+    )
+    reasons = evaluate(ctx, at)
+    found_flags = tuple(flags(ctx, at))
+    if not reasons:
+        return Decision(True, (), at, found_flags, tuple(ctx.zones), at)
+    next_at = None
+    if all(reason.until is not None for reason in reasons):
+        # Waiting for one rule can land in another (a cap lifts at midnight, hours open at 8:00):
+        # step to the latest lift until nothing refuses.
+        probe = at
+        for _ in range(12):
+            pending = evaluate(ctx, probe)
+            if not pending:
+                next_at = probe
+                break
+            if any(reason.until is None for reason in pending):
+                break
+            probe = max(reason.until for reason in pending)
+    return Decision(False, tuple(reasons), next_at, found_flags, tuple(ctx.zones), at)

@@ -1,0 +1,158 @@
+"""The gate's rules: what it reads for one contact (once), holds, the address itself, and their order."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from collections_app.models import Account, Activity, ContactPoint, Dispute
+
+from .. import selectors
+from ..models import ContactPolicy, Hold, StateRule
+from .caps import bucket, rule_caps
+from .decision import ELECTRONIC_CHANNELS, PHONE_CHANNELS, WRITTEN_CHANNELS, Reason
+from .wording import HOLD_CODES, hold_message
+from .zones import candidate_zones, effective_window, rule_hours, state_rule
+
+
+@dataclass
+class Context:
+    """Everything the rules need, read once, so that evaluating at later moments costs no query."""
+
+    account: Account
+    channel: str
+    purpose: str
+    automated: bool
+    contact_point: ContactPoint | None
+    to: str
+    zones: list[str]
+    policy: ContactPolicy
+    rule: StateRule | None
+    window: tuple[datetime.time, datetime.time]
+    call_cap: int
+    holds: list[Hold]
+    disputes: list[Dispute]
+    attempts: list[tuple[datetime.datetime, str, str]] = field(default_factory=list)  # (at, channel, bucket)
+    conversations: list[datetime.datetime] = field(default_factory=list)
+
+
+def load(*, account, channel, to, contact_point, at, automated, purpose) -> Context:
+    debtor = account.debtor
+    policy = selectors.policy_current()
+    rule = state_rule(debtor)
+    points = list(ContactPoint.objects.filter(debtor=debtor))
+    by_value = {point.value.lower(): point for point in points}
+    if contact_point is None and to:
+        contact_point = by_value.get(to.strip().lower())
+    to = to or (contact_point.value if contact_point is not None else "")
+    zones = candidate_zones(
+        debtor,
+        channel=channel,
+        contact_point=contact_point,
+        to=to,
+        phones=[p for p in sorted(points, key=lambda p: not p.is_primary) if p.kind == "phone"],
+    )
+    call_cap = policy.weekly_call_cap
+    if rule is not None and rule.weekly_call_cap is not None:
+        call_cap = min(call_cap, rule.weekly_call_cap)
+    holds = list(
+        Hold.objects.filter(released_at__isnull=True)
+        .filter(Q(account=account) | Q(debtor_id=account.debtor_id))
+        .exclude(ends_at__lte=at)
+        .filter(channel__in=["", channel])
+    )
+    disputes = list(Dispute.objects.filter(account=account, resolved_at__isnull=True, within_validation_period=True))
+    context = Context(
+        account=account,
+        channel=channel,
+        purpose=purpose,
+        automated=automated,
+        contact_point=contact_point,
+        to=to,
+        zones=zones,
+        policy=policy,
+        rule=rule,
+        window=effective_window(policy, rule),
+        call_cap=call_cap,
+        holds=holds,
+        disputes=disputes,
+    )
+    if channel in PHONE_CHANNELS:
+        look_back = max(policy.cap_period_days, policy.days_after_conversation, 31)
+        if rule is not None:
+            look_back = max(look_back, rule.personal_cap_days, rule.other_cap_days)
+        rows = Activity.objects.filter(
+            account=account, occurred_at__gte=at - datetime.timedelta(days=look_back + 2), occurred_at__lte=at
+        ).values_list("occurred_at", "channel", "direction", "is_attempt", "is_conversation", "contact_point_id", "to")
+        by_id = {point.pk: point for point in points}
+        for occurred_at, act_channel, direction, is_attempt, is_conversation, point_id, act_to in rows:
+            if is_conversation and act_channel in ("call", "inbound_call"):
+                context.conversations.append(occurred_at)
+            if direction == "outbound" and is_attempt and act_channel in PHONE_CHANNELS:
+                point = by_id.get(point_id) or by_value.get((act_to or "").lower())
+                context.attempts.append((occurred_at, act_channel, bucket(point)))
+    return context
+
+
+def rule_holds(ctx: Context, at: datetime.datetime) -> list[Reason]:
+    reasons = []
+    for hold in ctx.holds:
+        if hold.starts_at > at or (hold.ends_at is not None and hold.ends_at <= at):
+            continue
+        code = HOLD_CODES.get(hold.reason, "hold")
+        # The two exceptions the law itself makes: a final notice after a cease request, and the
+        # verification that ends a dispute's hold, both in writing.
+        if code == "cease" and ctx.purpose == "final_notice" and ctx.channel in WRITTEN_CHANNELS:
+            continue
+        if code == "dispute_pending" and ctx.purpose == "verification" and ctx.channel in WRITTEN_CHANNELS:
+            continue
+        reasons.append(Reason(code, hold_message(code, hold), hold.ends_at))
+    if (
+        not any(r.code == "dispute_pending" for r in reasons)
+        and ctx.disputes
+        and not (ctx.purpose == "verification" and ctx.channel in WRITTEN_CHANNELS)
+    ):
+        opened = min(d.opened_at for d in ctx.disputes)
+        reasons.append(
+            Reason(
+                "dispute_pending",
+                f"The debt was disputed on {opened:%Y-%m-%d} within the validation period; collection is held "
+                "until verification is sent.",
+            )
+        )
+    return reasons
+
+
+def rule_contact_point(ctx: Context) -> list[Reason]:
+    reasons = []
+    point, channel = ctx.contact_point, ctx.channel
+    if channel in ("call", "sms", "email") and not ctx.to:
+        reasons.append(Reason("no_address", "No number or address to contact was given."))
+    if point is not None and point.opted_out and channel in ELECTRONIC_CHANNELS:
+        when = f" on {point.opted_out_at:%Y-%m-%d}" if point.opted_out_at else ""
+        word = "texts" if channel == "sms" else "emails"
+        reasons.append(Reason("opt_out", f"The debtor opted out of {word} at {point.value}{when}."))
+    if channel == "email" and point is not None:
+        employer_given = point.usage == "work" or (point.source or "").lower() == "employer"
+        if employer_given and not point.debtor_used:
+            reasons.append(
+                Reason(
+                    "work_email",
+                    f"{point.value} is a work address the debtor has not used with us: no email there.",
+                )
+            )
+    needs_consent = channel == "sms" or (ctx.automated and channel == "call")
+    if needs_consent and (point is None or not point.consent_autodial):
+        what = "Texts" if channel == "sms" else "Autodialed calls"
+        target = point.value if point is not None else (ctx.to or "this number")
+        reasons.append(Reason("no_consent", f"{what} to {target} need the debtor's recorded consent; none is on file."))
+    return reasons
+
+
+def evaluate(ctx: Context, at: datetime.datetime) -> list[Reason]:
+    """Every reason to refuse at `at`, in a fixed order; no query."""
+    if ctx.channel == "inbound_call":
+        return []
+    return rule_holds(ctx, at) + rule_contact_point(ctx) + rule_caps(ctx, at) + rule_hours(ctx, at)
