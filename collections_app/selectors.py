@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce, Round
 from accounts.models import Role
 
 from .models import Account, Allocation, Invoice, LedgerEntry, PlanStatus, PromiseStatus
+from .models.ledger import CREDIT_KINDS
 from .money import ZERO
 
 _AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -137,3 +138,15 @@ def account_page(*, account: Account, on) -> dict:
         "open_disputes": list(account.disputes.filter(resolved_at__isnull=True)),
         "today": on,
     }
+
+
+def credit_remainders(entries):
+    """The credits among `entries` (payments, credits, write-offs; not reversed) with money still
+    unapplied, as `remainder`, oldest first: what a new invoice absorbs."""
+    return (
+        entries.filter(kind__in=CREDIT_KINDS, reversed_by__isnull=True)
+        .annotate(applied=Coalesce(Sum("allocations__amount"), Value(ZERO), output_field=_AMOUNT))
+        .annotate(remainder=Round(-F("amount") - F("applied"), 2))  # SQLite sums decimals as floats
+        .filter(remainder__gt=0)
+        .order_by("posted_on", "id")
+    )

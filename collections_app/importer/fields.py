@@ -5,13 +5,11 @@ import re
 from decimal import Decimal
 
 import pycountry
-from django.utils import timezone
 
-from ..money import currency_places, parse_amount
+from ..money import parse_amount
+from ..services.ledger import latest_business_date
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Stored amounts have 14 digits with 2 places.
-MAX_AMOUNT = Decimal("1e12")
 
 
 class Invalid(ValueError):
@@ -19,10 +17,11 @@ class Invalid(ValueError):
 
 
 class DateParser:
-    """Parses YYYY-MM-DD into real calendar dates, not after today. Caches: a bundle repeats its dates."""
+    """Parses YYYY-MM-DD into real calendar dates, not later than the services accept (a due date
+    may be). Caches: a bundle repeats its dates."""
 
-    def __init__(self, today: datetime.date | None = None):
-        self.today = today or timezone.localdate()
+    def __init__(self, latest: datetime.date | None = None):
+        self.latest = latest or latest_business_date()
         self._cache: dict[str, datetime.date] = {}
 
     def __call__(self, text: str, *, future_ok: bool = False) -> datetime.date:
@@ -37,22 +36,18 @@ class DateParser:
             except ValueError:
                 raise Invalid(f"'{text}' is not a real calendar date")
             self._cache[text] = value
-        if not future_ok and value > self.today:
+        if not future_ok and value > self.latest:
             raise Invalid(f"{text} is in the future")
         return value
 
 
-def amount_parse(text: str, currency: str) -> Decimal:
-    """A signed amount with a dot and at most the currency's decimal places."""
+def amount_parse(text: str) -> Decimal:
+    """A signed amount with a dot, at most two places and below MAX_AMOUNT (the account's currency
+    is checked once the row is matched to its account)."""
     try:
-        value = parse_amount(text)
+        return parse_amount(text)
     except ValueError as exc:
         raise Invalid(str(exc))
-    if abs(value) >= MAX_AMOUNT:
-        raise Invalid(f"'{text}' is too large for an amount")
-    if currency_places(currency) == 0 and value != value.to_integral_value():
-        raise Invalid(f"'{text}' has decimals, but {currency} has none")
-    return value
 
 
 def required(text: str, what: str) -> str:

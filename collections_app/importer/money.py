@@ -7,21 +7,20 @@ adjustments, then file order). Allocation uses the one rule of collections_app.a
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from django.db.models import DecimalField, F, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..allocation import OpenInvoice, allocate
 from ..models import Account, AccountStatus, Allocation, EntryKind, Invoice, LedgerEntry, PaymentMethod
 from ..models.ledger import CREDIT_KINDS
-from ..money import ZERO, currency_places
+from ..money import ZERO, fits_currency
+from ..selectors import credit_remainders
+from ..services.ledger import account_status_after
 from .bulk import chunks, rows_insert, rows_update
 from .bundle import Bundle
 from .fields import DateParser, Invalid, amount_parse, max_length, required
 from .parties import AccountRow, existing_by_external_id
-from .report import ImportReport
+from .report import ImportReport, unique_rows
 
 INVOICES, PAYMENTS, ADJUSTMENTS = "invoices.csv", "payments.csv", "adjustments.csv"
 ACCOUNTS_PER_CHUNK = 20_000
@@ -30,9 +29,6 @@ ACCOUNTS_PER_CHUNK = 20_000
 TEMP_BASE = 1 << 62
 _LOWERING = (EntryKind.CREDIT, EntryKind.WRITE_OFF)
 _RAISING = (EntryKind.FEE, EntryKind.INTEREST)
-# Statuses in which a zero balance means paid (as in services.ledger.account_refresh).
-_OPEN_STATUSES = (AccountStatus.ACTIVE, AccountStatus.IN_ARRANGEMENT)
-_AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 
 
 @dataclass(slots=True)
@@ -62,7 +58,7 @@ def _common(row: dict, problems: list, date_column: str, dates: DateParser):
         problems.append((date_column, str(exc)))
         on = None
     try:
-        amount = amount_parse(row["amount"], "")
+        amount = amount_parse(row["amount"])
     except Invalid as exc:
         problems.append(("amount", str(exc)))
         amount = None
@@ -146,16 +142,14 @@ def money_read(
                     group.rejected.add(row["external_id"])
                 continue
             getattr(group, attribute).append((line, row["external_id"], *values))
-    outside = existing_by_external_id(
-        Account, [key for key in groups if key not in accounts], ("currency", "balance", "unapplied_credit", "status")
-    )
+    outside = existing_by_external_id(Account, [key for key in groups if key not in accounts], ("currency",))
     for key in [key for key in groups if key not in accounts and key not in outside]:
         group = groups.pop(key)
         reason = [("account_external_id", f"account {key} is neither in accounts.csv nor already imported")]
         for name, attribute, _ in _READERS:
             for row in getattr(group, attribute):
                 report.reject(name, row[0], reason)
-    return groups, {key: {**row, "new": False} for key, row in outside.items()}
+    return groups, {key: {"new": False, "id": row["id"], "currency": row["currency"]} for key, row in outside.items()}
 
 
 @dataclass
@@ -178,7 +172,7 @@ class Stored:
     invoices: dict = field(default_factory=dict)  # account id -> external id -> (id, amount, issued, due)
     open: dict = field(default_factory=dict)  # account id -> [OpenInvoice]
     entries: dict = field(default_factory=dict)  # (account id, kind, external id) -> (amount, posted_on)
-    remainders: dict = field(default_factory=dict)  # account id -> [(posted_on, entry id, invoice id, left)]
+    remainders: dict = field(default_factory=dict)  # account id -> [[posted_on, entry id, invoice id, left]]
 
 
 def _stored_load(account_ids: list[int], with_credit: list[int]) -> Stored:
@@ -200,38 +194,17 @@ def _stored_load(account_ids: list[int], with_credit: list[int]) -> Stored:
             stored.entries[(account_id, kind, external_id)] = (amount, posted_on)
     # Only accounts holding unapplied credit can have credits that new invoices would absorb.
     for batch in chunks(with_credit):
-        credits = (
-            LedgerEntry.objects.filter(account_id__in=batch, kind__in=CREDIT_KINDS, reversed_by__isnull=True)
-            .annotate(applied=Coalesce(Sum("allocations__amount"), Value(ZERO), output_field=_AMOUNT))
-            .annotate(left=-F("amount") - F("applied"))
-            .filter(left__gt=0)
-            .values_list("account_id", "posted_on", "id", "invoice_id", "left")
+        credits = credit_remainders(LedgerEntry.objects.filter(account_id__in=batch)).values_list(
+            "account_id", "posted_on", "id", "invoice_id", "remainder"
         )
         for account_id, posted_on, pk, invoice_id, left in credits:
-            stored.remainders.setdefault(account_id, []).append((posted_on, pk, invoice_id, left))
+            stored.remainders.setdefault(account_id, []).append([posted_on, pk, invoice_id, left])
     return stored
 
 
-def _unique(rows: list, file: str, report: ImportReport, taken: dict[str, str] | None = None) -> list:
-    """Rows whose external id is unique for the account in this file (and not in `taken`)."""
-    lines: dict[str, list[int]] = {}
-    for row in rows:
-        lines.setdefault(row[1], []).append(row[0])
-    kept = []
-    for row in rows:
-        if len(lines[row[1]]) > 1:
-            where = ", ".join(str(n) for n in lines[row[1]])
-            reason = f"{row[1]} appears more than once for this account (lines {where})"
-            report.reject(file, row[0], [("external_id", reason)])
-        elif taken and row[1] in taken:
-            report.reject(file, row[0], [("external_id", f"{row[1]} is already used by {taken[row[1]]}")])
-        else:
-            kept.append(row)
-    return kept
-
-
-def _places_ok(amount: Decimal, currency: str) -> bool:
-    return currency_places(currency) > 0 or amount == amount.to_integral_value()
+def _unique(rows: list, file: str, report: ImportReport) -> list:
+    """Rows whose external id is unique for the account in this file."""
+    return unique_rows(rows, file, report, key=lambda row: row[1], line=lambda row: row[0], scope=" for this account")
 
 
 class _Account:
@@ -292,13 +265,14 @@ class _Account:
         self.batch.entries.append((self.account_id, kind, amount, issued_on, temp, external_id, ""))
         self.new_invoices += 1
         self.balance += amount
+        self._absorb_stored_credit()
 
     def plan(self) -> None:
         currency = self.state["currency"]
         invoices = _unique(self.group.invoices, INVOICES, self.report)
         self.rejected_invoices.update({row[1] for row in self.group.invoices} - {row[1] for row in invoices})
         for line, external_id, issued_on, due_on, amount, description in invoices:
-            if not _places_ok(amount, currency):
+            if not fits_currency(amount, currency):
                 self._reject(INVOICES, line, "amount", f"{amount} has decimals, but {currency} has none")
                 self.rejected_invoices.add(external_id)
             elif external_id in self.stored_invoices:
@@ -313,7 +287,7 @@ class _Account:
         adjustments = _unique(self.group.adjustments, ADJUSTMENTS, self.report)
         credits = []
         for line, external_id, posted_on, amount, kind, invoice_external_id in adjustments:
-            if not _places_ok(amount, currency):
+            if not fits_currency(amount, currency):
                 self._reject(ADJUSTMENTS, line, "amount", f"{amount} has decimals, but {currency} has none")
                 continue
             ok, named = self._named(ADJUSTMENTS, line, invoice_external_id)
@@ -340,13 +314,12 @@ class _Account:
         for line, external_id, received_on, amount, method, invoice_external_id in _unique(
             self.group.payments, PAYMENTS, self.report
         ):
-            if not _places_ok(amount, currency):
+            if not fits_currency(amount, currency):
                 self._reject(PAYMENTS, line, "amount", f"{amount} has decimals, but {currency} has none")
                 continue
             ok, named = self._named(PAYMENTS, line, invoice_external_id)
             if ok:
                 credits.append((received_on, 0, line, EntryKind.PAYMENT, amount, named, external_id, method))
-        self._apply_stored_credits()
         for posted_on, order, line, kind, amount, named, external_id, method in sorted(credits, key=lambda c: c[:3]):
             self._credit(
                 PAYMENTS if order == 0 else ADJUSTMENTS, line, posted_on, kind, amount, named, external_id, method
@@ -358,13 +331,12 @@ class _Account:
         """The account's caches after its new rows, as account_refresh would derive them from the ledger."""
         still_open = [inv for inv in self.open if inv.open_amount > 0]
         open_sum = sum((inv.open_amount for inv in still_open), ZERO)
-        status = self.state["status"]
+        # Credits come after every new invoice, so the balance only rises and then only falls: the
+        # status the services reach step by step is the one the final balance gives.
         if self.written_off:
             status = AccountStatus.WRITTEN_OFF
-        elif self.balance <= 0 and status in _OPEN_STATUSES:
-            status = AccountStatus.PAID
-        elif self.balance > 0 and status == AccountStatus.PAID:
-            status = AccountStatus.ACTIVE
+        else:
+            status = account_status_after(self.balance, self.state["status"])
         oldest = min((inv.due_on for inv in still_open), default=None)
         self.batch.caches.append((self.account_id, self.balance, open_sum - self.balance, oldest, status))
         self.batch.reopened.extend(
@@ -373,13 +345,17 @@ class _Account:
             if (pk := inv.id) in self.stored_open and inv.open_amount != self.stored_open[pk]
         )
 
-    def _apply_stored_credits(self) -> None:
-        """New invoices absorb credit already on the account, oldest first, as invoice_create would."""
-        if not self.new_invoices:
-            return
-        for posted_on, entry_id, invoice_id, left in self.remainders:
+    def _absorb_stored_credit(self) -> None:
+        """After each new invoice, credit already on the account pays open invoices (oldest credit
+        first, oldest due first), as invoice_create does. Credits of this import come after every
+        invoice, so only stored credit can be left over at this point."""
+        for remainder in self.remainders:
+            posted_on, entry_id, invoice_id, left = remainder
+            if left <= 0:
+                continue
             for invoice, applied in allocate(left, self.open, named_invoice_id=invoice_id):
                 self.batch.allocations.append((-entry_id, invoice, applied, max(posted_on, self.issued[invoice])))
+                remainder[3] -= applied
 
     def _credit(self, file, line, posted_on, kind, amount, named, external_id, method) -> None:
         before = self.stored_entries.get((self.account_id, kind, external_id))
@@ -438,6 +414,22 @@ def _batch_insert(batch: Batch) -> None:
     )
 
 
+def _lock(earlier: list[dict]) -> None:
+    """Lock the stored accounts of a chunk (one query) and plan from the locked figures, so a payment
+    posted meanwhile is waited for and counted, never overwritten by the caches written here."""
+    if not earlier:
+        return
+    locked = {
+        pk: (balance, unapplied, status)
+        for pk, balance, unapplied, status in Account.objects.select_for_update()
+        .filter(id__in=[s["id"] for s in earlier])
+        .order_by("id")
+        .values_list("id", "balance", "unapplied_credit", "status")
+    }
+    for account in earlier:
+        account["balance"], account["unapplied_credit"], account["status"] = locked[account["id"]]
+
+
 def money_write(
     groups: dict[str, Group], state: dict[str, dict], report: ImportReport, dry_run: bool, progress
 ) -> None:
@@ -448,6 +440,7 @@ def money_write(
         progress(f"Posting money rows ({start:,} of {len(keys):,} accounts)", 50 + 50 * start // total)
         chunk = keys[start : start + ACCOUNTS_PER_CHUNK]
         earlier = [state[key] for key in chunk if not state[key]["new"]]
+        _lock(earlier)
         stored = _stored_load([s["id"] for s in earlier], [s["id"] for s in earlier if s["unapplied_credit"] > 0])
         batch = Batch()
         for key in chunk:

@@ -5,14 +5,13 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
 
 from ..contacts import debtor_timezone, email_normalize, is_timezone, phone_is_mobile, phone_normalize
 from ..models import (
     Account,
     AccountStatus,
     Address,
-    Assignment,
     AssignmentReason,
     ContactKind,
     ContactPoint,
@@ -22,10 +21,11 @@ from ..models import (
     DebtorKind,
 )
 from ..money import ZERO, is_currency
+from ..services.assignments import assignments_replace, may_hold_accounts
 from .bulk import chunks, rows_insert
 from .bundle import Bundle
 from .fields import DateParser, Invalid, country_parse, max_length, required
-from .report import ImportReport
+from .report import ImportReport, unique_rows
 
 DEBTORS = "debtors.csv"
 ACCOUNTS = "accounts.csv"
@@ -49,7 +49,6 @@ class DebtorRow:
     phone_usage: str
     email: str
     address: tuple[str, str, str, str, str] | None  # line1, city, region, postal code, country
-    given_timezone: bool
 
 
 @dataclass(slots=True)
@@ -80,22 +79,10 @@ def _lengths(problems: list, row: dict, limits: dict[str, int]) -> None:
         _check(problems, column, max_length, row.get(column, ""), limit)
 
 
-def _duplicates(rows, report: ImportReport, file: str):
-    """Keep rows whose external id is unique in the file; reject every copy of the others."""
-    lines: dict[str, list[int]] = {}
-    for row in rows:
-        lines.setdefault(row.external_id, []).append(row.line)
-    kept = {}
-    for row in rows:
-        seen = lines[row.external_id]
-        if len(seen) > 1:
-            where = ", ".join(str(n) for n in seen)
-            report.reject(
-                file, row.line, [("external_id", f"{row.external_id} appears more than once (lines {where})")]
-            )
-        else:
-            kept[row.external_id] = row
-    return kept
+def _duplicates(rows, report: ImportReport, file: str) -> dict:
+    """Rows by external id, keeping those whose external id is unique in the file."""
+    kept = unique_rows(rows, file, report, key=lambda row: row.external_id, line=lambda row: row.line)
+    return {row.external_id: row for row in kept}
 
 
 def debtors_read(bundle: Bundle, report: ImportReport) -> tuple[dict[str, DebtorRow], set[str]]:
@@ -160,7 +147,6 @@ def debtors_read(bundle: Bundle, report: ImportReport) -> tuple[dict[str, Debtor
                 phone_usage=usage,
                 email=email,
                 address=(*address_cells, country) if any(address_cells) else None,
-                given_timezone=bool(given_zone),
             )
         )
     kept = _duplicates(valid, report, DEBTORS)
@@ -172,11 +158,9 @@ def _collectors(usernames: set[str]) -> dict[str, tuple[int, str]]:
     """username -> (id, reason it cannot hold accounts or '')."""
     found: dict[str, tuple[int, str]] = {}
     for batch in chunks(sorted(usernames)):
-        for user_id, username, role, active in User.objects.filter(username__in=batch).values_list(
-            "id", "username", "role", "is_active"
-        ):
-            reason = "" if role == Role.COLLECTOR and active else f"{username} is not an active collector"
-            found[username] = (user_id, reason)
+        for user in User.objects.filter(username__in=batch).only("id", "username", "role", "is_active"):
+            reason = "" if may_hold_accounts(user) else f"{user.username} is not an active collector"
+            found[user.username] = (user.id, reason)
     return found
 
 
@@ -192,7 +176,8 @@ def existing_by_external_id(model, external_ids, fields: tuple[str, ...]) -> dic
 def accounts_read(
     bundle: Bundle, report: ImportReport, debtors: dict[str, DebtorRow], rejected_debtors: set[str], dates: DateParser
 ) -> tuple[dict[str, AccountRow], set[str], dict[str, dict], dict[str, dict]]:
-    """Valid account rows, rejected external ids, and the stored accounts and debtors they name."""
+    """Valid account rows, rejected external ids, and the stored accounts and debtors they name
+    (the stored accounts with what accounts_write compares)."""
     parsed: list[tuple[AccountRow, list, str]] = []
     rejected: set[str] = set()
     for line, row, problem in bundle.rows(ACCOUNTS):
@@ -222,7 +207,9 @@ def accounts_read(
     usernames = {username for _, _, username in parsed if username}
     collectors = _collectors(usernames)
     stored = existing_by_external_id(
-        Account, [a.external_id for a, _, _ in parsed], ("debtor__external_id", "creditor__name", "currency")
+        Account,
+        [a.external_id for a, _, _ in parsed],
+        ("debtor__external_id", "creditor__name", "currency", *_ACCOUNT_FIELDS, "assigned_to_id"),
     )
     elsewhere = {a.debtor_external_id for a, _, _ in parsed} - set(debtors) - rejected_debtors
     stored_debtors = existing_by_external_id(Debtor, elsewhere, ())
@@ -287,7 +274,7 @@ def debtors_write(debtors: dict[str, DebtorRow], report: ImportReport, dry_run: 
     new_rows, changed, new_contacts, new_addresses, demote = [], [], [], [], []
     for row in debtors.values():
         before = stored.get(row.external_id)
-        if before is not None and not row.given_timezone and not row.timezone:
+        if before is not None and not row.timezone:
             # Nothing to derive a zone from now: keep the one on file (given earlier, or set by hand).
             row.timezone, row.timezone_source = before["timezone"], before["timezone_source"]
         values = tuple(getattr(row, name) for name in _DEBTOR_FIELDS)
@@ -364,19 +351,21 @@ def _new_state(account_id: int | None, row: AccountRow) -> dict:
 
 def accounts_write(
     accounts: dict[str, AccountRow],
+    stored: dict[str, dict],
     debtor_ids: dict[str, int],
     stored_debtors: dict[str, dict],
     report: ImportReport,
     dry_run: bool,
+    actor=None,
 ) -> dict[str, dict]:
-    """Create new accounts, update descriptive fields and assignments of stored ones.
+    """Create new accounts, update descriptive fields and assignments of stored ones (`stored`, as
+    accounts_read found them).
 
-    Returns the state of every account of the bundle by external id ({"new", "id", "currency",
-    "balance", "unapplied_credit", "status"}; id None for a new account in a dry run), for the money rows.
+    Returns the state of every account of the bundle by external id ({"new", "id", "currency"},
+    and for a new one its opening "balance", "unapplied_credit" and "status"; id None for a new
+    account in a dry run), for the money rows. A stored account's figures are read when its money
+    rows are written, under a lock.
     """
-    stored = existing_by_external_id(
-        Account, accounts, (*_ACCOUNT_FIELDS, "assigned_to_id", "currency", "balance", "unapplied_credit", "status")
-    )
     now = timezone.now()
     new_rows, changed, reassigned = [], [], []
     for row in accounts.values():
@@ -391,12 +380,13 @@ def accounts_write(
             report.count(ACCOUNTS, "unchanged")
             continue
         report.count(ACCOUNTS, "updated")
-        changed.append(Account(id=before["id"], assigned_to_id=collector, changed_at=now, **values))
+        changed.append(Account(id=before["id"], changed_at=now, **values))
         if collector != before["assigned_to_id"]:
             reassigned.append((before["id"], collector))
     state = {
-        external_id: {"new": False, **{k: row[k] for k in ("id", "currency", "balance", "unapplied_credit", "status")}}
-        for external_id, row in stored.items()
+        row.external_id: {"new": False, "id": stored[row.external_id]["id"], "currency": row.currency}
+        for row in accounts.values()
+        if row.external_id in stored
     }
     if dry_run:
         state.update((row.external_id, _new_state(None, row)) for row in new_rows)
@@ -429,17 +419,6 @@ def accounts_write(
         state[row.external_id] = _new_state(account_id, row)
         if row.collector_id is not None:
             reassigned.append((account_id, row.collector_id))
-    Account.objects.bulk_update(changed, [*_ACCOUNT_FIELDS, "assigned_to_id", "changed_at"], batch_size=1000)
-    # Reassigning keeps the history: the previous holder's row is closed, a new one opened.
-    for batch in chunks([account_id for account_id, _ in reassigned]):
-        Assignment.objects.filter(account_id__in=batch, ended_at__isnull=True).update(ended_at=now)
-    rows_insert(
-        Assignment,
-        ["account_id", "collector_id", "started_at", "reason", "note"],
-        [
-            (account_id, collector, now, AssignmentReason.IMPORT, "")
-            for account_id, collector in reassigned
-            if collector
-        ],
-    )
+    Account.objects.bulk_update(changed, [*_ACCOUNT_FIELDS, "changed_at"], batch_size=1000)
+    assignments_replace(moves=reassigned, reason=AssignmentReason.IMPORT, assigned_by=actor, now=now)
     return state

@@ -1,5 +1,6 @@
 """What an import did: counts per file and outcome, and every rejected row with its reasons."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .bundle import FILE_NAMES
@@ -44,3 +45,21 @@ class ImportReport:
 
     def as_dict(self) -> dict:
         return {"dry_run": self.dry_run, "counts": self.counts, "rejected": self.rejected}
+
+
+def unique_rows(rows: list, file: str, report: ImportReport, *, key: Callable, line: Callable, scope: str = "") -> list:
+    """Rows whose external id (`key`) appears once; every copy of a repeated one is rejected."""
+    lines: dict[str, list[int]] = {}
+    for row in rows:
+        lines.setdefault(key(row), []).append(line(row))
+    kept = []
+    for row in rows:
+        seen = lines[key(row)]
+        if len(seen) > 1:
+            where = ", ".join(str(n) for n in seen)
+            report.reject(
+                file, line(row), [("external_id", f"{key(row)} appears more than once{scope} (lines {where})")]
+            )
+        else:
+            kept.append(row)
+    return kept

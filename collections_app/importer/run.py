@@ -33,13 +33,15 @@ def import_bundle(path: str | Path, *, dry_run: bool = False, progress: Progress
         progress("Reading debtors.csv", 0)
         debtors, rejected_debtors = debtors_read(bundle, report)
         progress("Reading accounts.csv", 10)
-        accounts, rejected_accounts, _, stored_debtors = accounts_read(bundle, report, debtors, rejected_debtors, dates)
+        accounts, rejected_accounts, stored_accounts, stored_debtors = accounts_read(
+            bundle, report, debtors, rejected_debtors, dates
+        )
         groups, outside = money_read(bundle, report, accounts, rejected_accounts, dates, progress)
     with transaction.atomic():
         progress("Writing debtors", 45)
         debtor_ids = debtors_write(debtors, report, dry_run)
         progress("Writing accounts", 48)
-        state = accounts_write(accounts, debtor_ids, stored_debtors, report, dry_run)
+        state = accounts_write(accounts, stored_accounts, debtor_ids, stored_debtors, report, dry_run, actor)
         state.update(outside)
         money_write(groups, state, report, dry_run, progress)
         if not dry_run:

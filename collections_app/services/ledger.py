@@ -8,8 +8,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, Q, Sum
 from django.utils import timezone
 
 from compliance.audit import audit_record
@@ -19,7 +18,7 @@ from ..errors import DomainError
 from ..models import Account, AccountStatus, Allocation, EntryKind, Invoice, LedgerEntry
 from ..models.ledger import CREDIT_KINDS, DEBIT_KINDS
 from ..money import MAX_AMOUNT, ZERO, fits_currency
-from ..selectors import account_caches_derived, invoice_open_derived
+from ..selectors import account_caches_derived, credit_remainders, invoice_open_derived
 
 # Statuses in which a zero balance means the account is paid, and a positive one that it is open.
 _OPEN_STATUSES = {AccountStatus.ACTIVE, AccountStatus.IN_ARRANGEMENT}
@@ -92,15 +91,8 @@ def _credits_apply(account: Account) -> None:
     if not open_invoices:
         return
     issued = {inv.id: inv.issued_on for inv in open_invoices}
-    credits = (
-        account.entries.filter(kind__in=CREDIT_KINDS, reversed_by__isnull=True)
-        .annotate(applied=Coalesce(Sum("allocations__amount"), Value(ZERO), output_field=_AMOUNT))
-        .annotate(remainder=-F("amount") - F("applied"))
-        .filter(remainder__gt=0)
-        .order_by("posted_on", "id")
-    )
     new_allocations = []
-    for entry in credits:
+    for entry in credit_remainders(account.entries.all()):
         for invoice_id, applied in allocate(entry.remainder, open_invoices, named_invoice_id=entry.invoice_id):
             new_allocations.append(
                 Allocation(

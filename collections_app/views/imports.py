@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -20,7 +19,7 @@ from accounts.permissions import role_required
 from ..importer.bundle import FILE_NAMES
 from ..importer.report import OUTCOMES
 from ..models import ImportJob
-from ..tasks import import_report_path, import_run
+from ..services.imports import import_job_start, import_report_path
 
 # Bigger bundles belong on the command line (manage.py import_portfolio), not in a browser upload.
 MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
@@ -107,14 +106,9 @@ def import_new(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload, original_name = form.bundle()
-        job = ImportJob.objects.create(
-            upload=upload,
-            original_name=original_name[:255],
-            dry_run=form.cleaned_data["dry_run"],
-            created_by=request.user,
+        job = import_job_start(
+            upload=upload, original_name=original_name, dry_run=form.cleaned_data["dry_run"], created_by=request.user
         )
-        # After commit, so that a worker never looks for a job that is not saved yet.
-        transaction.on_commit(lambda: import_run.delay(job.id))
         return redirect("import_detail", pk=job.pk)
     return render(request, "collections_app/imports/new.html", {"form": form, "max_bytes": MAX_UPLOAD_BYTES})
 

@@ -2,12 +2,14 @@
 
 import datetime
 import io
+import threading
 import zipfile
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, connections
 from django.db.models import Sum
 
 from accounts.models import Role
@@ -24,61 +26,12 @@ from collections_app.models import (
     Invoice,
     LedgerEntry,
 )
-from collections_app.services.ledger import adjustment_post, invoice_create, payment_post
+from collections_app.services.ledger import adjustment_post, invoice_create, latest_business_date, payment_post
+from tests.conftest import require
+
+from .bundles import BASE, EMPTY, HEADERS, with_row, write_bundle
 
 pytestmark = pytest.mark.django_db
-
-HEADERS = {
-    "debtors.csv": "external_id,kind,name,email,phone,address_line1,city,region,postal_code,country,timezone,language",
-    "accounts.csv": "external_id,debtor_external_id,creditor,currency,opened_on,placed_on,product,segment,collector",
-    "invoices.csv": "external_id,account_external_id,issued_on,due_on,amount,description",
-    "payments.csv": "external_id,account_external_id,received_on,amount,method,invoice_external_id",
-    "adjustments.csv": "external_id,account_external_id,posted_on,amount,kind,invoice_external_id",
-}
-# Line numbers in the tests count the header as line 1.
-BASE = {
-    "debtors.csv": [
-        "D1,person,Ada Lovelace,Ada@Example.COM,(617) 555-0134,1 Main St,Boston,MA,02110,US,,en",
-        "D2,business,Acme Ltd,,,,,,,,America/Chicago,",
-    ],
-    "accounts.csv": [
-        "A1,D1,Northwind,USD,2025-01-01,2025-02-01,card,prime,collector_a",
-        "A2,D2,Northwind,USD,2025-01-01,,,,",
-    ],
-    "invoices.csv": [
-        "I1,A1,2025-01-01,2025-01-31,100.00,January",
-        "I2,A1,2025-02-01,2025-02-28,50.00,February",
-        "I1,A2,2025-01-01,2025-01-31,80.00,",
-    ],
-    "payments.csv": [
-        "P1,A1,2025-02-10,120.00,card,",
-        "P2,A2,2025-03-01,30.00,ach,I1",
-    ],
-    "adjustments.csv": [
-        "J1,A1,2025-03-01,15.00,fee,I2",
-        "J2,A2,2025-03-05,-10.00,credit,",
-    ],
-}
-EMPTY = {name: [] for name in HEADERS}
-
-
-def write_bundle(folder, rows=None, headers=None, skip=()):
-    """Write BASE (or `rows`, per file) with HEADERS (or `headers`) into folder; returns the folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = {**BASE, **(rows or {})}
-    headers = {**HEADERS, **(headers or {})}
-    for name, lines in rows.items():
-        if name in skip:
-            continue
-        (folder / name).write_text("\n".join([headers[name], *lines]) + "\n", encoding="utf-8")
-    return folder
-
-
-def with_row(name, line, text):
-    """BASE with the data row at `line` (header = 1) of `name` replaced."""
-    lines = list(BASE[name])
-    lines[line - 2] = text
-    return {name: lines}
 
 
 def reasons(report):
@@ -162,6 +115,11 @@ def test_clean_bundle_imports_everything(bundle, collector):
     assert a2.entries.get(kind="payment").invoice.external_id == "I1"
     assert a2.entries.get(kind="credit").amount == Decimal("-10.00")
     assert_ledger_consistent()
+
+
+def test_the_acting_user_is_recorded_on_assignments(bundle, collector, admin_user):
+    import_bundle(bundle, actor=admin_user)
+    assert Account.objects.get(external_id="A1").assignments.get().assigned_by == admin_user
 
 
 def test_reimport_creates_nothing(bundle):
@@ -288,8 +246,84 @@ def test_new_money_on_a_stored_account_absorbs_its_unapplied_credit(bundle, tmp_
     assert_ledger_consistent()
 
 
+def test_stored_credit_pays_each_new_invoice_as_invoice_create_does(bundle, tmp_path):
+    import_bundle(bundle)
+    import_bundle(write_bundle(tmp_path / "pay", {**EMPTY, "payments.csv": ["P9,A2,2025-04-01,100.00,check,"]}))
+    imported = Account.objects.get(external_id="A2")
+    assert imported.unapplied_credit == Decimal("60.00")
+    one_by_one = Account.objects.create(
+        external_id="S2",
+        debtor=imported.debtor,
+        creditor=imported.creditor,
+        currency="USD",
+        opened_on=imported.opened_on,
+    )
+    payment_post(account=one_by_one, amount=Decimal("60.00"), received_on=datetime.date(2025, 4, 1), external_id="P9")
+    # I4 falls due after I5 but comes first: it takes the credit before I5 exists.
+    new = ["I4,A2,2025-04-01,2025-05-31,25.00,", "I5,A2,2025-04-02,2025-04-30,50.00,"]
+
+    report = import_bundle(write_bundle(tmp_path / "more", {**EMPTY, "invoices.csv": new}))
+
+    assert report.rejections == []
+    for row in new:
+        ext, _, issued, due, amount, _ = row.split(",")
+        invoice_create(
+            account=one_by_one,
+            amount=Decimal(amount),
+            issued_on=datetime.date.fromisoformat(issued),
+            due_on=datetime.date.fromisoformat(due),
+            external_id=ext,
+        )
+
+    def state(account):
+        account.refresh_from_db()
+        invoices = dict(account.invoices.filter(external_id__in=["I4", "I5"]).values_list("external_id", "open_amount"))
+        allocations = sorted(
+            Allocation.objects.filter(invoice__account=account, invoice__external_id__in=["I4", "I5"]).values_list(
+                "invoice__external_id", "amount", "applied_on"
+            )
+        )
+        caches = (account.balance, account.unapplied_credit, account.oldest_open_due_on, account.status)
+        return caches, invoices, allocations
+
+    assert state(imported) == state(one_by_one)
+    assert state(imported)[1] == {"I4": Decimal("0.00"), "I5": Decimal("15.00")}
+    assert_ledger_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_posted_during_an_import_is_not_overwritten(tmp_path, collector):
+    require(connection.vendor == "postgresql", "PostgreSQL at DATABASE_URL")
+    import_bundle(write_bundle(tmp_path / "b"))
+    a2 = Account.objects.get(external_id="A2")
+
+    def pay_meanwhile(stage, percent):
+        # After the bundle was read, before its money rows are planned: another connection pays.
+        if stage.startswith("Posting money rows"):
+            worker = threading.Thread(target=pay_from_another_connection)
+            worker.start()
+            worker.join(timeout=30)
+
+    def pay_from_another_connection():
+        try:
+            payment_post(account=a2, amount=Decimal("15.00"), received_on=datetime.date(2025, 4, 1))
+        finally:
+            connections.close_all()
+
+    more = {**EMPTY, "payments.csv": ["P9,A2,2025-04-02,5.00,check,"]}
+    report = import_bundle(write_bundle(tmp_path / "more", more), progress=pay_meanwhile)
+
+    assert report.rejections == []
+    a2.refresh_from_db()
+    assert a2.entries.filter(kind="payment").count() == 3
+    assert a2.balance == Decimal("20.00")  # 40 less the 15 paid meanwhile and the 5 imported
+    assert_ledger_consistent()
+
+
 # --- every rejection, with its file, line and column ------------------------------------------------
 
+# A2 in yen, for the cases about currencies without decimals.
+JPY = with_row("accounts.csv", 3, "A2,D2,Northwind,JPY,2025-01-01,,,,")
 CASES = [
     ("debtors.csv", 2, "D1,person,,,,,,,,,,", "name", "a name is required"),
     ("debtors.csv", 2, ",person,Ada,,,,,,,,,", "external_id", "an external id is required"),
@@ -354,16 +388,31 @@ CASES = [
         "the write-off of 500.00 is more than the balance",
     ),
     ("adjustments.csv", 2, "I2,A1,2025-03-01,15.00,fee,", "external_id", "I2 is already used by invoice line 3"),
+    (
+        "invoices.csv",
+        2,
+        "I1,A1,2025-01-01,2025-01-31,1000000000000.00,",
+        "amount",
+        "'1000000000000.00' is too large for an amount",
+    ),
+    ("payments.csv", 2, "P1,A1,2025-02-10,1e2,card,", "amount", "'1e2' is not an amount"),
+    ("payments.csv", 2, "P1,A1,2999-01-01,120.00,card,", "received_on", "2999-01-01 is in the future"),
+    ("adjustments.csv", 2, "J1,A1,2999-01-01,15.00,fee,I2", "posted_on", "2999-01-01 is in the future"),
+    ("payments.csv", 3, "P2,A2,2025-03-01,30.50,ach,I1", "amount", "30.50 has decimals, but JPY has none", JPY),
+    ("adjustments.csv", 3, "J2,A2,2025-03-05,-10.50,credit,", "amount", "-10.50 has decimals, but JPY has none", JPY),
 ]
+CASES = [case if len(case) == 6 else (*case, {}) for case in CASES]
 
 
 @pytest.mark.parametrize(
-    ("file", "line", "text", "column", "reason"), CASES, ids=[f"{c[0]}-{c[3]}-{n}" for n, c in enumerate(CASES)]
+    ("file", "line", "text", "column", "reason", "extra"),
+    CASES,
+    ids=[f"{c[0]}-{c[3]}-{n}" for n, c in enumerate(CASES)],
 )
 def test_bad_cells_are_rejected_with_file_line_column_and_reason(
-    tmp_path, collector, manager, file, line, text, column, reason
+    tmp_path, collector, manager, file, line, text, column, reason, extra
 ):
-    report = import_bundle(write_bundle(tmp_path / "b", with_row(file, line, text)))
+    report = import_bundle(write_bundle(tmp_path / "b", {**extra, **with_row(file, line, text)}))
 
     mine = [r for r in report.rejections if r.file == file and r.line == line]
     assert [r.column for r in mine] == [column], reasons(report)
@@ -476,27 +525,53 @@ def test_a_zip_of_the_bundle_imports(tmp_path, collector, inside):
     assert report.rejections == [] and report.counts["payments.csv"]["created"] == 2
 
 
-def test_unusable_bundles_say_which_file_and_where(tmp_path, collector):
-    with pytest.raises(BundleError, match="no such file or folder"):
-        import_bundle(tmp_path / "nowhere")
-    (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(BundleError, match="not a bundle"):
-        import_bundle(tmp_path / "notes.txt")
-    (tmp_path / "broken.zip").write_bytes(b"PK not really")
-    with pytest.raises(BundleError, match="not a readable zip"):
-        import_bundle(tmp_path / "broken.zip")
-    with pytest.raises(BundleError, match="the bundle has no accounts.csv"):
-        import_bundle(write_bundle(tmp_path / "a", skip={"accounts.csv"}))
-    headers = {"invoices.csv": "external_id,account_external_id,issued_on,amount"}
-    with pytest.raises(BundleError, match="invoices.csv: line 1: missing required column due_on"):
-        import_bundle(write_bundle(tmp_path / "c", headers=headers))
-    latin = write_bundle(tmp_path / "d")
-    (latin / "debtors.csv").write_bytes(
+def _not_utf8(folder):
+    write_bundle(folder)
+    (folder / "debtors.csv").write_bytes(
         (HEADERS["debtors.csv"] + "\nD1,person,Ada,,,,,,,,,\nD2,person,Zoë,,,,,,,,,\n").encode("latin-1")
     )
-    with pytest.raises(BundleError, match="debtors.csv: line 3 is not UTF-8"):
-        import_bundle(latin)
+    return folder
+
+
+def _text_file(folder):
+    folder.mkdir()
+    (folder / "notes.txt").write_text("hello")
+    return folder / "notes.txt"
+
+
+def _broken_zip(folder):
+    folder.mkdir()
+    (folder / "broken.zip").write_bytes(b"PK not really")
+    return folder / "broken.zip"
+
+
+UNUSABLE = {
+    "missing": (lambda folder: folder / "nowhere", "no such file or folder"),
+    "not-a-bundle": (_text_file, "not a bundle"),
+    "broken-zip": (_broken_zip, "not a readable zip"),
+    "no-accounts": (lambda folder: write_bundle(folder, skip={"accounts.csv"}), "the bundle has no accounts.csv"),
+    "missing-column": (
+        lambda folder: write_bundle(
+            folder, headers={"invoices.csv": "external_id,account_external_id,issued_on,amount"}
+        ),
+        "invoices.csv: line 1: missing required column due_on",
+    ),
+    "not-utf8": (_not_utf8, "debtors.csv: line 3 is not UTF-8"),
+}
+
+
+@pytest.mark.parametrize(("make", "message"), UNUSABLE.values(), ids=UNUSABLE.keys())
+def test_unusable_bundles_say_which_file_and_where(tmp_path, collector, make, message):
+    with pytest.raises(BundleError, match=message):
+        import_bundle(make(tmp_path / "b"))
     assert not Debtor.objects.exists()
+
+
+def test_money_may_be_dated_up_to_the_latest_business_date(tmp_path, collector):
+    latest = latest_business_date().isoformat()
+    report = import_bundle(write_bundle(tmp_path / "b", with_row("payments.csv", 2, f"P1,A1,{latest},120.00,card,")))
+    assert report.rejections == []
+    assert LedgerEntry.objects.get(external_id="P1").posted_on.isoformat() == latest
 
 
 def test_optional_files_may_be_absent_and_a_bom_is_ignored(tmp_path, collector):

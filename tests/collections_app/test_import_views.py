@@ -6,16 +6,18 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.urls import reverse
 
+from collections_app import tasks
 from collections_app.models import Account, ImportJob
 from collections_app.tasks import import_run
 from collections_app.views import imports
 from compliance.exports import neutralise
 
-from .test_import import BASE, HEADERS, with_row
+from .bundles import BASE, HEADERS, with_row
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.collections_app.urls_for_import_tests")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +67,14 @@ def test_only_admins_reach_the_import_pages(client, make_user, finished_job, nam
     assert client.get(url).status_code == 302  # to the sign-in page
     client.force_login(finished_job.created_by)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["collector", "manager"])
+def test_only_admins_may_start_an_import(client, make_user, role):
+    client.force_login(make_user(role))
+    response = client.post(reverse("import_new"), {"files": [zip_upload()]})
+    assert response.status_code == 403
+    assert not ImportJob.objects.exists()
 
 
 def test_uploading_a_zip_imports_it_and_reports_rejections(client, finished_job):
@@ -137,6 +147,67 @@ def test_the_task_is_idempotent(client, finished_job):
     assert import_run(finished_job.pk) == "skipped"
     assert import_run(999_999) == "skipped"
     assert Account.objects.count() == 2
+
+
+def queued_job(admin_user):
+    return ImportJob.objects.create(upload=zip_upload(), original_name="portfolio.zip", created_by=admin_user)
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    """Run the task as a worker would: a retry runs again (at once, eagerly), errors stay in the result."""
+    monkeypatch.setitem(import_run.app.conf, "task_eager_propagates", False)
+    return lambda job_id: import_run.apply(args=[job_id])
+
+
+def test_a_transient_database_error_is_retried(admin_user, collector, monkeypatch, worker):
+    job = queued_job(admin_user)
+    real = tasks.import_job_run
+    calls = []
+
+    def flaky(job_id):
+        calls.append(job_id)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(job_id)
+
+    monkeypatch.setattr(tasks, "import_job_run", flaky)
+    assert worker(job.pk).get() == ImportJob.Status.DONE
+    job.refresh_from_db()
+    assert len(calls) == 2
+    assert job.status == ImportJob.Status.DONE and Account.objects.count() == 2
+
+
+def test_a_job_fails_only_when_the_last_attempt_fails(admin_user, monkeypatch, worker):
+    job = queued_job(admin_user)
+    attempts = []
+
+    def broken(job_id):
+        attempts.append(ImportJob.objects.get(pk=job_id).status)
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(tasks, "import_job_run", broken)
+    result = worker(job.pk)
+    assert isinstance(result.result, OperationalError)
+    job.refresh_from_db()
+    assert attempts == [ImportJob.Status.QUEUED] * (tasks.IMPORT_RETRIES + 1)
+    assert job.status == ImportJob.Status.FAILED and "nothing was saved" in job.error
+
+
+def test_the_rejection_report_neutralises_every_cell(admin_user, collector, settings):
+    job = queued_job(admin_user)
+    job.upload = zip_upload(with_row("payments.csv", 2, "P1,A1,2025-02-10,5.00,card,"))
+    job.save()
+    bad = with_row("payments.csv", 2, "P1,A1,2025-02-10,5.00,card,")
+    bad["payments.csv"][0] = "=P1,A1,2025-02-10,5.00,card,"
+    bad["payments.csv"].append("=P1,A1,2025-02-11,5.00,card,")
+    job.upload = zip_upload(bad)
+    job.save()
+    assert import_run(job.pk) == ImportJob.Status.REJECTED
+    with open(settings.MEDIA_ROOT / "imports/reports" / f"import-{job.pk}-rejections.csv", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["file", "line", "column", "reason"]
+    assert rows[1][:3] == ["payments.csv", "2", "external_id"] and rows[1][3].startswith("'=P1 appears")
 
 
 def test_report_cells_cannot_run_as_formulas():

@@ -5,7 +5,12 @@ import pytest
 from accounts.models import Role
 from collections_app.errors import DomainError
 from collections_app.models import Account, Assignment, AssignmentReason
-from collections_app.services.assignments import account_assign, accounts_assign_bulk
+from collections_app.services.assignments import (
+    account_assign,
+    accounts_assign_bulk,
+    assignments_replace,
+    may_hold_accounts,
+)
 from compliance.models import AuditEvent
 
 from .factories import AccountFactory
@@ -112,3 +117,32 @@ def test_bulk_with_nothing_to_move(collector):
     with pytest.raises(DomainError) as exc:
         accounts_assign_bulk(accounts=Account.objects.all(), collectors=[])
     assert exc.value.code == "no_collector"
+
+
+def test_assignments_replace_moves_accounts_and_keeps_the_history(collector, other_collector, admin_user):
+    first, second, third = AccountFactory(), AccountFactory(), AccountFactory()
+    account_assign(account=first, collector=collector)
+    account_assign(account=third, collector=collector)
+
+    moved = assignments_replace(
+        moves=[(first.pk, other_collector.pk), (second.pk, collector.pk), (third.pk, None)],
+        reason=AssignmentReason.IMPORT,
+        assigned_by=admin_user,
+    )
+
+    assert moved == 3
+    holders = dict(Account.objects.values_list("pk", "assigned_to"))
+    assert holders == {first.pk: other_collector.pk, second.pk: collector.pk, third.pk: None}
+    (row,) = open_rows(first)
+    assert (row.collector, row.reason, row.assigned_by) == (other_collector, AssignmentReason.IMPORT, admin_user)
+    assert Assignment.objects.filter(account=first, ended_at__isnull=False).get().collector == collector
+    assert open_rows(third) == []
+    assert open_rows(second)[0].assigned_by == admin_user
+
+
+def test_only_active_collectors_may_hold_accounts(collector, manager, make_user):
+    assert may_hold_accounts(collector)
+    assert not may_hold_accounts(manager)
+    former = make_user(Role.COLLECTOR)
+    former.is_active = False
+    assert not may_hold_accounts(former)

@@ -1,0 +1,112 @@
+"""Portfolio import jobs started from the admin pages: queue one, run it, keep its report."""
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from compliance.exports import csv_lines
+
+from ..importer import BundleError, import_bundle
+from ..models import ImportJob
+
+_FINISHED = (ImportJob.Status.DONE, ImportJob.Status.REJECTED, ImportJob.Status.FAILED)
+# The page shows this many rejections; the downloadable report holds all of them.
+REJECTIONS_SHOWN = 500
+REPORT_HEADER = ["file", "line", "column", "reason"]
+
+
+def import_report_path(job_id: int) -> str:
+    return f"imports/reports/import-{job_id}-rejections.csv"
+
+
+@transaction.atomic
+def import_job_start(*, upload, original_name: str, dry_run: bool, created_by) -> ImportJob:
+    """Save an uploaded bundle as a queued job and hand it to the task queue once committed."""
+    from ..tasks import import_run  # here, not at the top: the task module imports this one
+
+    job = ImportJob.objects.create(
+        upload=upload, original_name=original_name[:255], dry_run=dry_run, created_by=created_by
+    )
+    # After commit, so that a worker never looks for a job that is not saved yet.
+    transaction.on_commit(lambda: import_run.delay(job.id))
+    return job
+
+
+class _ProgressWriter:
+    """Records progress where the polling page sees it: outside the import's own transaction.
+
+    On PostgreSQL a second connection commits each update at once; elsewhere (SQLite, where the
+    embedded mode runs the task inside the request anyway) the import's connection is used.
+    """
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.side = None
+
+    def __call__(self, stage: str, percent: int) -> None:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            if self.side is None:
+                self.side = connection.copy()
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {ImportJob._meta.db_table} SET stage = %s, progress = %s WHERE id = %s",  # noqa: S608
+                    [stage[:100], percent, self.job_id],
+                )
+        else:
+            ImportJob.objects.filter(pk=self.job_id).update(stage=stage[:100], progress=percent)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+
+
+def _finish(job_id: int, **fields) -> None:
+    ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
+
+
+def import_job_fail(job_id: int, error: str = "The import stopped on an unexpected error; nothing was saved.") -> None:
+    _finish(job_id, status=ImportJob.Status.FAILED, error=error)
+
+
+def import_job_run(job_id: int) -> str:
+    """Run the import of an ImportJob and record its outcome; returns the job's status ("skipped"
+    for a finished or missing job). An interrupted job runs again safely: an import is one
+    transaction and idempotent by external ids.
+
+    A transient database error (OperationalError) propagates with the job left running, for the
+    caller to retry; any other unexpected error marks the job failed.
+    """
+    job = ImportJob.objects.filter(pk=job_id).select_related("created_by").first()
+    if job is None or job.status in _FINISHED:
+        return "skipped"
+    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING, stage="Starting", progress=0)
+    progress = _ProgressWriter(job_id)
+    try:
+        report = import_bundle(job.upload.path, dry_run=job.dry_run, progress=progress, actor=job.created_by)
+    except BundleError as exc:
+        import_job_fail(job_id, str(exc))
+        return ImportJob.Status.FAILED
+    except OperationalError:
+        raise
+    except Exception:
+        import_job_fail(job_id)
+        raise
+    finally:
+        progress.close()
+    rejections = report.sorted_rejections()
+    text = "".join(csv_lines(REPORT_HEADER, ([r.file, r.line, r.column, r.reason] for r in rejections)))
+    path = import_report_path(job_id)
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    default_storage.save(path, ContentFile(text.encode("utf-8")))
+    status = ImportJob.Status.REJECTED if rejections else ImportJob.Status.DONE
+    _finish(
+        job_id,
+        status=status,
+        counts=report.counts,
+        rejections=[[r.file, r.line, r.column, r.reason] for r in rejections[:REJECTIONS_SHOWN]],
+        progress=100,
+        stage="Dry run finished: nothing was written" if job.dry_run else "Finished",
+    )
+    return status
