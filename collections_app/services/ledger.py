@@ -30,17 +30,16 @@ def account_lock(account_id: int) -> Account:
     return Account.objects.select_for_update().get(pk=account_id)
 
 
-def _validate_amount(amount: Decimal, currency: str, what: str = "The amount") -> Decimal:
+def amount_validate(amount: Decimal, currency: str, what: str = "The amount", field: str = "amount") -> Decimal:
+    """Refuse anything but a positive Decimal that the currency and the amount columns can hold."""
     if not isinstance(amount, Decimal):
-        raise DomainError(f"{what} must be a decimal amount.", code="invalid_amount", field="amount")
+        raise DomainError(f"{what} must be a decimal amount.", code="invalid_amount", field=field)
     if not amount.is_finite() or amount <= 0:
-        raise DomainError(f"{what} must be more than zero.", code="invalid_amount", field="amount")
+        raise DomainError(f"{what} must be more than zero.", code="invalid_amount", field=field)
     if not fits_currency(amount, currency):
-        raise DomainError(
-            f"{what} has more decimal places than {currency} allows.", code="invalid_amount", field="amount"
-        )
+        raise DomainError(f"{what} has more decimal places than {currency} allows.", code="invalid_amount", field=field)
     if amount >= MAX_AMOUNT:
-        raise DomainError(f"{what} is too large.", code="invalid_amount", field="amount")
+        raise DomainError(f"{what} is too large.", code="invalid_amount", field=field)
     return amount
 
 
@@ -150,7 +149,7 @@ def invoice_create(
 ) -> Invoice:
     """Raise an invoice and post its charge (or a fee or interest, which are invoices of their own)."""
     account = account_lock(account.pk)
-    amount = _validate_amount(amount, account.currency)
+    amount = amount_validate(amount, account.currency)
     _validate_business_date(issued_on, "issued_on", "The issue date")
     if not isinstance(due_on, datetime.date) or due_on < issued_on:
         raise DomainError("The due date cannot be before the issue date.", code="invalid_date", field="due_on")
@@ -213,7 +212,7 @@ def credit_post(
     account = account_lock(account.pk)
     if kind not in CREDIT_KINDS:
         raise DomainError("Only payments, credits and write-offs lower a balance.", code="invalid_kind")
-    amount = _validate_amount(amount, account.currency)
+    amount = amount_validate(amount, account.currency)
     _validate_business_date(posted_on, "posted_on", "The date")
     invoice = _named_invoice(account, invoice)
     existing = _existing_by_external_id(account, kind, external_id, -amount, posted_on)

@@ -26,7 +26,7 @@ from ..models import (
     PromiseStatus,
 )
 from ..money import ZERO, currency_places, money
-from .ledger import account_lock
+from .ledger import account_lock, amount_validate
 
 _AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 MAX_INSTALMENTS = 60
@@ -69,12 +69,7 @@ def promise_create(
 ) -> Promise:
     account = account_lock(account.pk)
     today = today or timezone.localdate()
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-        raise DomainError("The promised amount must be more than zero.", code="invalid_amount", field="amount")
-    if money(amount, account.currency) != amount:
-        raise DomainError(
-            f"The amount has more decimal places than {account.currency} allows.", code="invalid_amount", field="amount"
-        )
+    amount_validate(amount, account.currency, "The promised amount")
     if amount > account.balance:
         raise DomainError(
             f"The promise ({amount}) is more than the balance ({account.balance} {account.currency}).",
@@ -124,8 +119,7 @@ def arrangement_schedule(
         raise DomainError(
             f"The number of instalments must be between 1 and {MAX_INSTALMENTS}.", code="invalid_count", field="count"
         )
-    if not isinstance(total, Decimal) or not total.is_finite() or total <= 0:
-        raise DomainError("The total must be more than zero.", code="invalid_amount", field="total_amount")
+    amount_validate(total, currency, "The total", field="total_amount")
     if frequency not in Frequency.values:
         raise DomainError("Choose weekly, every two weeks or monthly.", code="invalid_frequency", field="frequency")
     each = money(total / count, currency)
