@@ -6,6 +6,7 @@ from .imports import ImportJob
 from .ledger import Allocation, EntryKind, Invoice, LedgerEntry, PaymentMethod
 from .parties import Address, ContactKind, ContactPoint, ContactUsage, Creditor, Debtor, DebtorKind
 from .plans import Arrangement, Frequency, Instalment, PlanStatus, Promise, PromiseStatus
+from .queue import QueueStrategy
 
 __all__ = [
     "Account",
@@ -37,4 +38,5 @@ __all__ = [
     "PlanStatus",
     "Promise",
     "PromiseStatus",
+    "QueueStrategy",
 ]

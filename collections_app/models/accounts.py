@@ -44,6 +44,9 @@ class Account(models.Model):
     )
     priority_score = models.IntegerField(default=0)
     next_action_on = models.DateField(null=True, blank=True)
+    callback_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the debtor asked to be called back; the queue raises the account then."
+    )
     last_contact_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every change that can move a KPI (ledger, status, promises, arrangements):

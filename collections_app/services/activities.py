@@ -10,6 +10,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Role, User
 from compliance.audit import acting_user, audit_record, snapshot
 from compliance.gate import Decision, contact_decision
 from compliance.models import HoldReason
@@ -172,6 +173,8 @@ def activity_log(
                 _activity_new(**contact, outcome=outcome, note=note, duration_seconds=duration_seconds), user=user
             )
     with transaction.atomic():
+        if channel == Channel.CALL and user is not None and not automated:
+            _daily_call_limit_check(user, at)
         # The account row lock serialises contacts on one debt: two collectors cannot both take the
         # last slot under a cap, since the second decides only after the first has written.
         Account.objects.select_for_update().filter(pk=account.pk).first()
@@ -203,6 +206,18 @@ def activity_log(
             decision=decision,
         )
     raise DomainError(decision.message, code="contact_refused")
+
+
+def _daily_call_limit_check(user, at: datetime.datetime) -> None:
+    """A collector's calls stop at their daily limit; the user row lock orders two tabs' last call."""
+    from ..queue import calls_today
+
+    limit = User.objects.select_for_update().filter(pk=user.pk).values_list("daily_call_limit", flat=True).first()
+    if user.role == Role.COLLECTOR and limit is not None and calls_today(user=user, now=at) >= limit:
+        raise DomainError(
+            f"You have made your {limit} calls for today, the daily limit your manager set.",
+            code="daily_call_limit",
+        )
 
 
 def _activity_write(activity: Activity, *, user) -> Activity:

@@ -13,10 +13,14 @@ from .decision import TIMED_CHANNELS, Reason
 
 def statute_of_limitations_on(account, profile: AccountCompliance | None = None) -> datetime.date | None:
     """The date the debt becomes time-barred: the profile's own date, or the state table's years."""
-    if profile is not None and profile.statute_of_limitations_on:
-        return profile.statute_of_limitations_on
     region = (account.debtor.region or "").strip().upper()
     entry = StatuteOfLimitations.objects.filter(region=region).first() if region else None
+    return _barred_on(account, profile, entry)
+
+
+def _barred_on(account, profile: AccountCompliance | None, entry: StatuteOfLimitations | None):
+    if profile is not None and profile.statute_of_limitations_on:
+        return profile.statute_of_limitations_on
     start = account.oldest_open_due_on or account.placed_on or account.opened_on
     if entry is None or start is None:
         return None
@@ -36,8 +40,8 @@ def letter_template_kind(account, *, on: datetime.date | None = None) -> str:
 
 def flags(ctx, at: datetime.datetime) -> list[Reason]:
     found = []
-    profile = AccountCompliance.objects.filter(account=ctx.account).first()
-    sol = statute_of_limitations_on(ctx.account, profile)
+    profile = ctx.profile
+    sol = _barred_on(ctx.account, profile, ctx.limitation)
     if sol is not None and sol <= at.date():
         found.append(
             Reason(

@@ -10,11 +10,11 @@ from django.db.models import Q
 from collections_app.models import Account, Activity, ContactPoint, Dispute
 
 from .. import selectors
-from ..models import ContactPolicy, Hold, StateRule
+from ..models import AccountCompliance, ContactPolicy, Hold, StateRule, StatuteOfLimitations
 from .caps import bucket, rule_caps
 from .decision import ELECTRONIC_CHANNELS, PHONE_CHANNELS, WRITTEN_CHANNELS, Reason
 from .wording import HOLD_CODES, hold_message
-from .zones import candidate_zones, effective_window, rule_hours, state_rule
+from .zones import candidate_zones, effective_window, rule_hours
 
 
 @dataclass
@@ -34,66 +34,128 @@ class Context:
     call_cap: int
     holds: list[Hold]
     disputes: list[Dispute]
+    profile: AccountCompliance | None = None
+    limitation: StatuteOfLimitations | None = None
     attempts: list[tuple[datetime.datetime, str, str]] = field(default_factory=list)  # (at, channel, bucket)
     conversations: list[datetime.datetime] = field(default_factory=list)
 
 
-def load(*, account, channel, to, contact_point, at, automated, purpose) -> Context:
-    debtor = account.debtor
-    policy = selectors.policy_current()
-    rule = state_rule(debtor)
-    points = list(ContactPoint.objects.filter(debtor=debtor))
-    by_value = {point.value.lower(): point for point in points}
-    if contact_point is None and to:
-        contact_point = by_value.get(to.strip().lower())
-    to = to or (contact_point.value if contact_point is not None else "")
-    zones = candidate_zones(
-        debtor,
-        channel=channel,
-        contact_point=contact_point,
-        to=to,
-        phones=[p for p in sorted(points, key=lambda p: not p.is_primary) if p.kind == "phone"],
-    )
-    call_cap = policy.weekly_call_cap
-    if rule is not None and rule.weekly_call_cap is not None:
-        call_cap = min(call_cap, rule.weekly_call_cap)
-    holds = list(
-        Hold.objects.filter(released_at__isnull=True)
-        .filter(Q(account=account) | Q(debtor_id=account.debtor_id))
-        .exclude(ends_at__lte=at)
-        .filter(channel__in=["", channel])
-    )
-    disputes = list(Dispute.objects.filter(account=account, resolved_at__isnull=True, within_validation_period=True))
-    context = Context(
-        account=account,
-        channel=channel,
-        purpose=purpose,
-        automated=automated,
-        contact_point=contact_point,
-        to=to,
-        zones=zones,
-        policy=policy,
-        rule=rule,
-        window=effective_window(policy, rule),
-        call_cap=call_cap,
-        holds=holds,
-        disputes=disputes,
-    )
-    if channel in PHONE_CHANNELS:
-        look_back = max(policy.cap_period_days, policy.days_after_conversation, 31)
-        if rule is not None:
-            look_back = max(look_back, rule.personal_cap_days, rule.other_cap_days)
-        rows = Activity.objects.filter(
-            account=account, occurred_at__gte=at - datetime.timedelta(days=look_back + 2), occurred_at__lte=at
-        ).values_list("occurred_at", "channel", "direction", "is_attempt", "is_conversation", "contact_point_id", "to")
+def _look_back_days(policy: ContactPolicy, rule: StateRule | None) -> int:
+    days = max(policy.cap_period_days, policy.days_after_conversation, 31)
+    if rule is not None:
+        days = max(days, rule.personal_cap_days, rule.other_cap_days)
+    return days
+
+
+@dataclass
+class Reads:
+    """The rows the rules read, for one account or for a whole page of them (a query each)."""
+
+    policy: ContactPolicy
+    rules: dict[str, StateRule]  # active state rules by region
+    points: dict[int, list[ContactPoint]]  # by debtor id
+    holds: list[Hold]
+    disputes: list[Dispute]
+    activities: dict[int, list[tuple]]  # by account id
+    profiles: dict[int, AccountCompliance]  # by account id
+    limitations: dict[str, StatuteOfLimitations]  # by region
+
+    @classmethod
+    def fetch(cls, accounts: list[Account], *, channel: str, at: datetime.datetime) -> Reads:
+        account_ids = [a.pk for a in accounts]
+        debtor_ids = {a.debtor_id for a in accounts}
+        policy = selectors.policy_current()
+        regions = {(a.debtor.region or "").strip().upper() for a in accounts} - {""}
+        rules = {r.region: r for r in StateRule.objects.filter(region__in=regions, active=True)} if regions else {}
+        points: dict[int, list[ContactPoint]] = {}
+        for point in ContactPoint.objects.filter(debtor_id__in=debtor_ids).order_by("id"):
+            points.setdefault(point.debtor_id, []).append(point)
+        holds = list(
+            Hold.objects.filter(released_at__isnull=True)
+            .filter(Q(account_id__in=account_ids) | Q(debtor_id__in=debtor_ids))
+            .exclude(ends_at__lte=at)
+            .filter(channel__in=["", channel])
+        )
+        disputes = list(
+            Dispute.objects.filter(account_id__in=account_ids, resolved_at__isnull=True, within_validation_period=True)
+        )
+        activities: dict[int, list[tuple]] = {}
+        if channel in PHONE_CHANNELS:
+            look_back = max(_look_back_days(policy, rule) for rule in [None, *rules.values()])
+            rows = Activity.objects.filter(
+                account_id__in=account_ids,
+                occurred_at__gte=at - datetime.timedelta(days=look_back + 2),
+                occurred_at__lte=at,
+            ).values_list(
+                "account_id",
+                "occurred_at",
+                "channel",
+                "direction",
+                "is_attempt",
+                "is_conversation",
+                "contact_point_id",
+                "to",
+            )
+            for account_id, *row in rows:
+                activities.setdefault(account_id, []).append(tuple(row))
+        profiles = {p.account_id: p for p in AccountCompliance.objects.filter(account_id__in=account_ids)}
+        limitations = {e.region: e for e in StatuteOfLimitations.objects.filter(region__in=regions)} if regions else {}
+        return cls(policy, rules, points, holds, disputes, activities, profiles, limitations)
+
+    def context(self, *, account, channel, to, contact_point, automated, purpose) -> Context:
+        """The rules' view of one contact, built from these rows without a query."""
+        debtor = account.debtor
+        policy = self.policy
+        rule = self.rules.get((debtor.region or "").strip().upper())
+        points = self.points.get(debtor.pk, [])
+        by_value = {point.value.lower(): point for point in points}
+        if contact_point is None and to:
+            contact_point = by_value.get(to.strip().lower())
+        to = to or (contact_point.value if contact_point is not None else "")
+        zones = candidate_zones(
+            debtor,
+            channel=channel,
+            contact_point=contact_point,
+            to=to,
+            phones=[p for p in sorted(points, key=lambda p: not p.is_primary) if p.kind == "phone"],
+        )
+        call_cap = policy.weekly_call_cap
+        if rule is not None and rule.weekly_call_cap is not None:
+            call_cap = min(call_cap, rule.weekly_call_cap)
+        context = Context(
+            account=account,
+            channel=channel,
+            purpose=purpose,
+            automated=automated,
+            contact_point=contact_point,
+            to=to,
+            zones=zones,
+            policy=policy,
+            rule=rule,
+            window=effective_window(policy, rule),
+            call_cap=call_cap,
+            holds=[h for h in self.holds if h.account_id == account.pk or h.debtor_id == account.debtor_id],
+            disputes=[d for d in self.disputes if d.account_id == account.pk],
+            profile=self.profiles.get(account.pk),
+            limitation=self.limitations.get((debtor.region or "").strip().upper()),
+        )
         by_id = {point.pk: point for point in points}
-        for occurred_at, act_channel, direction, is_attempt, is_conversation, point_id, act_to in rows:
+        # Rows older than this account's own look-back (fetched for a stricter state's) never count.
+        for occurred_at, act_channel, direction, is_attempt, is_conversation, point_id, act_to in self.activities.get(
+            account.pk, []
+        ):
             if is_conversation and act_channel in ("call", "inbound_call"):
                 context.conversations.append(occurred_at)
             if direction == "outbound" and is_attempt and act_channel in PHONE_CHANNELS:
                 point = by_id.get(point_id) or by_value.get((act_to or "").lower())
                 context.attempts.append((occurred_at, act_channel, bucket(point)))
-    return context
+        return context
+
+
+def load(*, account, channel, to, contact_point, at, automated, purpose) -> Context:
+    return Reads.fetch([account], channel=channel, at=at).context(
+        account=account, channel=channel, to=to, contact_point=contact_point, automated=automated, purpose=purpose
+    )
 
 
 def rule_holds(ctx: Context, at: datetime.datetime) -> list[Reason]:

@@ -116,13 +116,6 @@ def next_common_window(
     return None
 
 
-def state_rule(debtor) -> StateRule | None:
-    region = (debtor.region or "").strip().upper()
-    if not region:
-        return None
-    return StateRule.objects.filter(region=region, active=True).first()
-
-
 def effective_window(policy: ContactPolicy, rule: StateRule | None) -> tuple[datetime.time, datetime.time]:
     """The calling window: the policy's, narrowed by the debtor's state rule."""
     start, end = policy.call_window_start, policy.call_window_end
