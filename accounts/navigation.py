@@ -18,11 +18,16 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", (Role.COLLECTOR, Role.MANAGER, Role.ADMIN)),
     NavItem("Accounts", "account_list", (Role.COLLECTOR, Role.MANAGER, Role.ADMIN)),
+    NavItem("My figures", "kpis:overview", (Role.COLLECTOR,)),
+    NavItem("Dashboards", "kpis:overview", (Role.MANAGER, Role.ADMIN)),
     NavItem("Compliance", "compliance:overview", (Role.MANAGER, Role.ADMIN)),
+    NavItem("Dunning", "dunning:home", (Role.ADMIN,), "Administration"),
     NavItem("Contact rules", "admin:compliance_contactpolicy_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Imports", "import_list", (Role.ADMIN,), "Administration"),
     NavItem("Users", "admin:accounts_user_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Teams", "admin:accounts_team_changelist", (Role.ADMIN,), "Administration"),
+    NavItem("API tokens", "admin:accounts_apitoken_changelist", (Role.ADMIN,), "Administration"),
+    NavItem("API docs", "api-docs", (Role.ADMIN,), "Administration"),
     NavItem("Schedules", "admin:django_celery_beat_periodictask_changelist", (Role.ADMIN,), "Administration"),
     NavItem("Django admin", "admin:index", (Role.ADMIN,), "Administration"),
 ]

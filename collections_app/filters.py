@@ -1,13 +1,40 @@
 """One FilterSet per listed model, shared by the HTML lists and the API."""
 
+import datetime
 import re
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 
 from .aging import BUCKETS, due_date_range
-from .models import Account, AccountStatus, Creditor
+from .models import (
+    Account,
+    AccountStatus,
+    Activity,
+    Arrangement,
+    Assignment,
+    AssignmentReason,
+    Channel,
+    ContactKind,
+    ContactPoint,
+    Creditor,
+    Debtor,
+    DebtorKind,
+    Direction,
+    Dispute,
+    DisputeOutcome,
+    Frequency,
+    Invoice,
+    LedgerEntry,
+    Outcome,
+    PaymentMethod,
+    PlanStatus,
+    Promise,
+    PromiseStatus,
+)
 
 
 def account_search(queryset, text: str):
@@ -58,3 +85,154 @@ class AccountFilter(django_filters.FilterSet):
             return queryset.filter(balance__lte=0)
         lookups = due_date_range(value, timezone.localdate())
         return queryset.filter(balance__gt=0, **{f"oldest_open_due_on__{k}": v for k, v in lookups.items()})
+
+
+# --- Filters of the other listed resources (the API's lists, and the pages' as they come) ---------
+
+# What the columns and the domain's date arithmetic hold: ids of a bigint, moments between these years.
+MAX_ID = 2**63 - 1
+_MIN_MOMENT = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+_MAX_MOMENT = datetime.datetime(2199, 12, 31, tzinfo=datetime.UTC)
+
+
+class _IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class _MomentField(IsoDateTimeField):
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is not None and not _MIN_MOMENT <= moment <= _MAX_MOMENT:
+            raise forms.ValidationError("Enter a moment between 1900 and 2199.", code="out_of_range")
+        return moment
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An object's id. Not a ModelChoiceFilter: that would tell apart ids that exist from those that do not."""
+
+    field_class = _IdField
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = _MomentField
+
+
+class DebtorFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search", method="filter_q")
+    external_id = django_filters.CharFilter()
+    kind = django_filters.ChoiceFilter(choices=DebtorKind.choices)
+    region = django_filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = Debtor
+        fields = ["q", "external_id", "kind", "region"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(external_id__iexact=value))
+
+
+class ContactPointFilter(django_filters.FilterSet):
+    debtor = IdFilter(field_name="debtor_id")
+    kind = django_filters.ChoiceFilter(choices=ContactKind.choices)
+    opted_out = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ContactPoint
+        fields = ["debtor", "kind", "opted_out"]
+
+
+class CreditorFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Creditor
+        fields = ["name"]
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    external_id = django_filters.CharFilter()
+    open = django_filters.BooleanFilter(label="Open", method="filter_open")
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+
+    class Meta:
+        model = Invoice
+        fields = ["account", "external_id", "open", "due_after", "due_before"]
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(open_amount__gt=0) if value else queryset.filter(open_amount=0)
+
+
+class PaymentFilter(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    external_id = django_filters.CharFilter()
+    method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
+    received_after = django_filters.DateFilter(field_name="posted_on", lookup_expr="gte")
+    received_before = django_filters.DateFilter(field_name="posted_on", lookup_expr="lte")
+    reversed = django_filters.BooleanFilter(field_name="reversed_by", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["account", "external_id", "method", "received_after", "received_before", "reversed"]
+
+
+class PromiseFilter(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    status = django_filters.ChoiceFilter(choices=PromiseStatus.choices)
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+
+    class Meta:
+        model = Promise
+        fields = ["account", "status", "due_after", "due_before"]
+
+
+class ArrangementFilter(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
+    frequency = django_filters.ChoiceFilter(choices=Frequency.choices)
+
+    class Meta:
+        model = Arrangement
+        fields = ["account", "status", "frequency"]
+
+
+class ActivityFilter(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    direction = django_filters.ChoiceFilter(choices=Direction.choices)
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
+    occurred_after = MomentFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = MomentFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = Activity
+        fields = ["account", "channel", "direction", "outcome", "occurred_after", "occurred_before"]
+
+
+class DisputeFilter(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    open = django_filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull", label="Open")
+    outcome = django_filters.ChoiceFilter(choices=DisputeOutcome.choices)
+
+    class Meta:
+        model = Dispute
+        fields = ["account", "open", "outcome"]
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    collector = IdFilter(field_name="collector_id")
+    reason = django_filters.ChoiceFilter(choices=AssignmentReason.choices)
+    current = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull", label="Current")
+
+    class Meta:
+        model = Assignment
+        fields = ["account", "collector", "reason", "current"]

@@ -11,6 +11,7 @@ admin.site.site_title = "Collections"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("config.api.urls")),
     path("", include("accounts.urls")),
     path("compliance/", include("compliance.urls")),
     path("", include("collections_app.urls")),

@@ -1,0 +1,1 @@
+"""The REST API of the collections domain: serializers, viewsets and their routes."""

@@ -1,0 +1,1 @@
+"""The compliance API: the contact gate's question, and holds."""
