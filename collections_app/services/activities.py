@@ -205,7 +205,7 @@ def activity_log(
             user=user,
             decision=decision,
         )
-    raise DomainError(decision.message, code="contact_refused")
+    raise DomainError(decision.message, code="contact_refused", reasons=[r.as_dict() for r in decision.reasons])
 
 
 def _daily_call_limit_check(user, at: datetime.datetime) -> None:

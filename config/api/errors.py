@@ -37,6 +37,9 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text="Messages per field (dotted paths for nested fields and list items).",
     )
+    reasons = FieldErrorSerializer(
+        many=True, required=False, help_text="When the contact gate refused: every rule that refused, with its code."
+    )
 
 
 def _flatten(details, prefix: str = "") -> dict[str, list[dict]]:
@@ -66,7 +69,10 @@ def error_body(code: str, detail: str, errors: dict | None = None) -> dict:
 
 def domain_error_response(exc: DomainError) -> Response:
     errors = {exc.field: [{"message": exc.message, "code": exc.code}]} if exc.field else None
-    return Response(error_body(exc.code, exc.message, errors), status=status.HTTP_400_BAD_REQUEST)
+    body = error_body(exc.code, exc.message, errors)
+    if exc.reasons:
+        body["reasons"] = exc.reasons
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _validation_response(exc: exceptions.ValidationError) -> Response:

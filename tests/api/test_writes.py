@@ -281,6 +281,7 @@ def test_a_contact_the_gate_refuses_is_recorded_as_held_and_answered_400(portfol
     assert response.status_code == 400
     assert response.json()["code"] == "contact_refused"
     assert "8:00" in response.json()["detail"]
+    assert [r["code"] for r in response.json()["reasons"]] == ["outside_hours"]
     held = Activity.objects.get(account=portfolio.mine, outcome="held")
     assert "outside_hours" in held.gate_reasons
     assert AuditEvent.objects.filter(action="contact.refused", account_id=portfolio.mine.pk).exists()
