@@ -6,6 +6,8 @@ Created once after migrate; an admin's later edits (time, enabled) are never ove
 NIGHTLY_JOBS = [
     # (name shown to admins, task, hour, minute)
     ("Judge promises and arrangements", "collections_app.tasks.plans_nightly", 1, 0),
+    # After the promises are judged, so that yesterday's kept and broken promises are counted.
+    ("Roll up the KPIs", "kpis.tasks.rollup_nightly", 2, 0),
 ]
 
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/", include("config.api.urls")),
     path("", include("accounts.urls")),
     path("compliance/", include("compliance.urls")),
+    path("kpis/", include("kpis.urls")),
     path("", include("collections_app.urls")),
 ]

@@ -5,7 +5,7 @@ only where a figure is presented, so these return exact Decimals.
 """
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
@@ -86,5 +86,5 @@ def median(values: Sequence[Decimal | int]) -> Decimal | None:
 
 
 def round2(value: Decimal | None) -> float | None:
-    """A rate or day count as presented: a number rounded to two places, or None."""
-    return None if value is None else float(Decimal(value).quantize(Decimal("0.01")))
+    """A rate or day count as presented: a number rounded half-up to two places, or None."""
+    return None if value is None else float(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -86,3 +86,8 @@ def test_cei_never_exceeds_100_percent(beginning, sales, collected_share, curren
     current = (ending * D(str(current_share))).quantize(D("0.01"))
     value = f.cei(beginning_ar=D(beginning), credit_sales=D(sales), ending_ar=ending, ending_current_ar=current)
     assert value is None or D(0) <= value <= D(100)
+
+
+def test_round2_rounds_half_up():
+    assert f.round2(D("97.425")) == 97.43
+    assert f.round2(D("-0.005")) == -0.01

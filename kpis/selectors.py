@@ -1,0 +1,525 @@
+"""Reads for the KPIs: their inputs per cell, straight from the ledger or from the rollup tables.
+
+Every query is set-based over the whole portfolio and groups by cell (currency, creditor, segment,
+collector); Python only adds cells up. The ledger queries are plain SQL that runs on PostgreSQL
+and SQLite alike: dates are compared with bounds computed here (no date arithmetic in SQL), and
+sums are rounded to cents in SQL because SQLite sums decimals as floats.
+"""
+
+# ruff: noqa: S608 -- the SQL is assembled from table names and fixed fragments; every value is a parameter.
+
+import datetime
+from collections import Counter
+
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from collections_app.models import (
+    Account,
+    Activity,
+    Allocation,
+    Channel,
+    Dispute,
+    Invoice,
+    LedgerEntry,
+    Promise,
+    PromiseStatus,
+)
+from collections_app.models.ledger import DEBIT_KINDS, EntryKind
+
+from .figures import COUNTBACK_MONTHS
+from .inputs import PAID, Cell, Inputs, dec, last_month_end_on_or_before, month_start, previous_month_end
+from .models import KpiDaily, KpiDailyEvents, KpiRollRate
+
+ACCOUNT = Account._meta.db_table
+ENTRY = LedgerEntry._meta.db_table
+INVOICE = Invoice._meta.db_table
+ALLOCATION = Allocation._meta.db_table
+# Days past due that start each bucket after "current" (KPIS.md): 1, 31, 61, 91, 121.
+_BUCKET_STARTS = (1, 31, 61, 91, 121)
+
+
+def day_cut(day: datetime.date) -> datetime.datetime:
+    """The first moment after `day` in the department's time zone (events of `day` are before it)."""
+    nxt = day + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(nxt, datetime.time.min))
+
+
+def bucket_sql(column: str, name: str, on: datetime.date) -> tuple[str, dict]:
+    """A CASE giving the bucket code (0 current ... 5 for 121+) of a due date at `on`, and its params."""
+    params = {f"{name}_on": on}
+    parts = [f"CASE WHEN {column} >= %({name}_on)s THEN 0"]
+    for code, first_day in enumerate(_BUCKET_STARTS[1:], start=1):
+        params[f"{name}_{code}"] = on - datetime.timedelta(days=first_day - 1)
+        parts.append(f"WHEN {column} >= %({name}_{code})s THEN {code}")
+    parts.append(f"ELSE {len(_BUCKET_STARTS)} END")
+    return " ".join(parts), params
+
+
+def open_items_sql(name: str, on: datetime.date, accounts_sql: str = "") -> tuple[str, dict]:
+    """Open invoices at `on`: (account_id, due_on, open_amount) with O(on) = A - allocations to `on`.
+
+    `accounts_sql`, when given, is a subquery of account ids that restricts both sides.
+    """
+    only_invoices = ""
+    only_accounts = ""
+    if accounts_sql:
+        only_accounts = f"AND i.account_id IN ({accounts_sql})"
+        only_invoices = f"AND al.invoice_id IN (SELECT iv.id FROM {INVOICE} iv WHERE iv.account_id IN ({accounts_sql}))"
+    sql = f"""
+        SELECT i.account_id AS account_id, i.due_on AS due_on,
+               ROUND(i.amount - COALESCE(x.applied, 0), 2) AS open_amount
+        FROM {INVOICE} i
+        LEFT JOIN (
+            SELECT al.invoice_id AS invoice_id, SUM(al.amount) AS applied
+            FROM {ALLOCATION} al
+            WHERE al.applied_on <= %({name})s {only_invoices}
+            GROUP BY al.invoice_id
+        ) x ON x.invoice_id = i.id
+        WHERE i.issued_on <= %({name})s {only_accounts}
+          AND ROUND(i.amount - COALESCE(x.applied, 0), 2) > 0
+    """
+    return sql, {name: on}
+
+
+def fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def execute(sql: str, params: dict) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _cell(row) -> Cell:
+    return (row[0], row[1], row[2] or "", row[3])
+
+
+# --- Stocks: AR, current AR and aging at a date ------------------------------------------------
+
+
+def ledger_ar(dates: list[datetime.date], sales_months: list[tuple] = ()) -> dict[Cell, list]:
+    """AR at each of `dates` per cell (every entry posted on or before the date), followed by the
+    credit sales of each (first, last) day range of `sales_months`: one scan of the ledger."""
+    debit = ", ".join(f"'{kind}'" for kind in DEBIT_KINDS)
+    sums = [f"SUM(CASE WHEN le.posted_on <= %(d{i})s THEN le.amount ELSE 0 END)" for i in range(len(dates))]
+    sums += [
+        f"SUM(CASE WHEN le.kind IN ({debit}) AND le.posted_on >= %(m{i}a)s AND le.posted_on <= %(m{i}b)s"
+        " THEN le.amount ELSE 0 END)"
+        for i in range(len(sales_months))
+    ]
+    params = {f"d{i}": d for i, d in enumerate(dates)} | {"last": max(dates)}
+    for i, (first, last) in enumerate(sales_months):
+        params |= {f"m{i}a": first, f"m{i}b": last}
+    sql = f"""
+        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, {", ".join(f"ROUND({x}, 2)" for x in sums)}
+        FROM {ENTRY} le JOIN {ACCOUNT} a ON a.id = le.account_id
+        WHERE le.posted_on <= %(last)s
+        GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id
+    """
+    return {_cell(row): [dec(v) for v in row[4:]] for row in fetch(sql, params)}
+
+
+def countback_ranges(end: datetime.date, months: int = COUNTBACK_MONTHS) -> list[tuple]:
+    """(first day, last day) of the month of `end` up to `end`, then of each whole month before it."""
+    ranges = [(month_start(end), end)]
+    for _ in range(months - 1):
+        last = ranges[-1][0] - datetime.timedelta(days=1)
+        ranges.append((month_start(last), last))
+    return ranges
+
+
+def ledger_aging(on: datetime.date) -> dict[Cell, dict]:
+    """Per cell at `on`: open amount and distinct accounts per bucket.
+
+    Two levels (per account and bucket, then per cell) so that both are hash aggregates: a
+    COUNT(DISTINCT) would sort every open invoice.
+    """
+    items, params = open_items_sql("on_day", on)
+    bucket, bucket_params = bucket_sql("o.due_on", "b", on)
+    sql = f"""
+        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, ab.bucket, ROUND(SUM(ab.amount), 2), COUNT(*)
+        FROM (
+            SELECT o.account_id AS account_id, {bucket} AS bucket, SUM(o.open_amount) AS amount
+            FROM ({items}) o GROUP BY o.account_id, {bucket}
+        ) ab JOIN {ACCOUNT} a ON a.id = ab.account_id
+        GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id, ab.bucket
+    """
+    result: dict[Cell, dict] = {}
+    for row in fetch(sql, params | bucket_params):
+        entry = result.setdefault(_cell(row), _empty_aging())
+        entry["amount"][row[4]] = dec(row[5])
+        entry["accounts"][row[4]] = row[6]
+    return result
+
+
+def _empty_aging() -> dict:
+    from .inputs import ZERO
+
+    return {"amount": [ZERO] * 6, "accounts": [0] * 6}
+
+
+# --- Flows: credit sales, payments and write-offs in a period ------------------------------------
+
+
+def ledger_flows(start: datetime.date, end: datetime.date, by_day: bool = False) -> dict:
+    """Per cell (and day when `by_day`): credit sales, net payments and net write-offs from start to end.
+
+    Credit sales are the invoices issued (charges, fees, interest: each is an invoice). Payments and
+    write-offs are net of their reversals posted in the period (a returned payment lowers the
+    payments of the day it is returned), so that days add up to any period.
+    """
+    day = ["posted_on"] if by_day else []
+    cell = {
+        "currency": F("account__currency"),
+        "creditor_id": F("account__creditor_id"),
+        "seg": F("account__segment"),
+        "collector_id": F("account__assigned_to_id"),
+    }
+    base = LedgerEntry.objects.filter(posted_on__gte=start, posted_on__lte=end)
+    result: dict = {}
+
+    def slot(row):
+        key = (row["currency"], row["creditor_id"], row["seg"] or "", row["collector_id"])
+        key = (row["posted_on"], key) if by_day else key
+        return result.setdefault(key, {"credit_sales": dec(0), "payments": dec(0), "written_off": dec(0)})
+
+    direct = (
+        base.filter(kind__in=[*DEBIT_KINDS, EntryKind.PAYMENT, EntryKind.WRITE_OFF])
+        .values(*day, "kind", **cell)
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    for row in direct:
+        figures = slot(row)
+        if row["kind"] in DEBIT_KINDS:
+            figures["credit_sales"] += dec(row["s"])
+        elif row["kind"] == EntryKind.PAYMENT:
+            figures["payments"] -= dec(row["s"])
+        else:
+            figures["written_off"] -= dec(row["s"])
+    reversals = (
+        base.filter(kind=EntryKind.REVERSAL, reverses__kind__in=[EntryKind.PAYMENT, EntryKind.WRITE_OFF])
+        .values(*day, reversed_kind=F("reverses__kind"), **cell)
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    for row in reversals:
+        name = "payments" if row["reversed_kind"] == EntryKind.PAYMENT else "written_off"
+        slot(row)[name] -= dec(row["s"])
+    return result
+
+
+def ledger_monthly_sales(end: datetime.date) -> dict[Cell, dict]:
+    """Credit sales per cell and month, from COUNTBACK_MONTHS months back to `end` (for the countback).
+
+    Its own query rather than more CASE columns in the AR scan: on PostgreSQL that scan slows down
+    more with 24 numeric CASE sums than this grouped query costs.
+    """
+    first = countback_ranges(end)[-1][0]
+    rows = (
+        LedgerEntry.objects.filter(kind__in=DEBIT_KINDS, posted_on__gte=first, posted_on__lte=end)
+        .values(
+            month=TruncMonth("posted_on"),
+            currency=F("account__currency"),
+            creditor_id=F("account__creditor_id"),
+            seg=F("account__segment"),
+            collector_id=F("account__assigned_to_id"),
+        )
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    result: dict[Cell, dict] = {}
+    for row in rows:
+        cell = (row["currency"], row["creditor_id"], row["seg"] or "", row["collector_id"])
+        result.setdefault(cell, {})[month_start(row["month"])] = dec(row["s"])
+    return result
+
+
+# --- Events: contacts, promises, disputes ----------------------------------------------------
+
+
+def events_by_day(start: datetime.date, end: datetime.date) -> dict[tuple, dict]:
+    """(day, cell) -> counts of calls, right-party contacts, promises and resolved disputes.
+
+    Calls and promises belong to the person who logged or took them; a dispute to the account's
+    collector. A call attempt is an outbound call counted toward the call limits; a right-party
+    contact is such a call that reached the debtor (a conversation).
+    """
+    result: dict[tuple, dict] = {}
+
+    def slot(day, row, collector_field="collector_id"):
+        cell = (row["currency"], row["creditor_id"], row["seg"] or "", row[collector_field])
+        return result.setdefault((day, cell), _empty_events())
+
+    account_cell = {
+        "currency": F("account__currency"),
+        "creditor_id": F("account__creditor_id"),
+        "seg": F("account__segment"),
+    }
+    calls = (
+        Activity.objects.filter(
+            channel=Channel.CALL,
+            is_attempt=True,
+            occurred_at__gte=day_cut(start - datetime.timedelta(days=1)),
+            occurred_at__lt=day_cut(end),
+        )
+        .annotate(day=TruncDate("occurred_at"))
+        .values("day", collector_id=F("user_id"), **account_cell)
+        .annotate(calls=Count("id"), rpc=Count("id", filter=Q(is_conversation=True)))
+        .order_by()
+    )
+    for row in calls:
+        events = slot(row["day"], row)
+        events["calls"] += row["calls"]
+        events["right_party"] += row["rpc"]
+    made = (
+        Promise.objects.filter(created_on__gte=start, created_on__lte=end)
+        .values("created_on", collector_id=F("created_by_id"), **account_cell)
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in made:
+        slot(row["created_on"], row)["promises_made"] += row["n"]
+    due = (
+        # Judged promises only: a pending one (its grace days not over) is neither kept nor broken yet.
+        Promise.objects.filter(
+            due_on__gte=start, due_on__lte=end, status__in=[PromiseStatus.KEPT, PromiseStatus.BROKEN]
+        )
+        .values("due_on", collector_id=F("created_by_id"), **account_cell)
+        .annotate(n=Count("id"), kept=Count("id", filter=Q(status=PromiseStatus.KEPT)))
+        .order_by()
+    )
+    for row in due:
+        events = slot(row["due_on"], row)
+        events["promises_due"] += row["n"]
+        events["promises_kept"] += row["kept"]
+    resolved = Dispute.objects.filter(
+        resolved_at__gte=day_cut(start - datetime.timedelta(days=1)), resolved_at__lt=day_cut(end)
+    ).values("opened_at", "resolved_at", collector_id=F("account__assigned_to_id"), **account_cell)
+    for row in resolved:  # one row per resolved dispute: the days are a local-date difference
+        resolved_on = timezone.localdate(row["resolved_at"])
+        events = slot(resolved_on, row)
+        events["disputes_resolved"] += 1
+        events["dispute_days"][(resolved_on - timezone.localdate(row["opened_at"])).days] += 1
+    return result
+
+
+def _empty_events() -> dict:
+    return {
+        "calls": 0,
+        "right_party": 0,
+        "promises_made": 0,
+        "promises_due": 0,
+        "promises_kept": 0,
+        "disputes_resolved": 0,
+        "dispute_days": Counter(),
+    }
+
+
+# --- Roll rates -----------------------------------------------------------------------------
+
+
+def ledger_account_buckets_sql(name: str, on: datetime.date) -> tuple[str, dict]:
+    """Per account with an open invoice at `on`: its oldest open due date (the account's bucket)."""
+    items, params = open_items_sql(name, on)
+    return f"SELECT o.account_id AS account_id, MIN(o.due_on) AS due FROM ({items}) o GROUP BY o.account_id", params
+
+
+def ledger_roll(earlier: datetime.date, later: datetime.date) -> dict[Cell, dict]:
+    """The roll matrix from month end `earlier` to `later`: per cell, (from, to) -> [accounts, balance].
+
+    Accounts holding an open invoice at `earlier`, by their bucket then; `to` is their bucket at
+    `later`, or paid when nothing is open; the balance is theirs at `earlier`. One pass over the
+    invoices and their allocations gives each invoice's open amount at both month ends.
+    """
+    from_bucket, from_params = bucket_sql("p.due1", "f", earlier)
+    to_bucket, to_params = bucket_sql("p.due2", "t", later)
+    sql = f"""
+        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, {from_bucket},
+               CASE WHEN p.due2 IS NULL THEN {PAID} ELSE {to_bucket} END,
+               COUNT(*), ROUND(SUM(COALESCE(b.balance, 0)), 2)
+        FROM (
+            SELECT i.account_id AS account_id,
+                   MIN(CASE WHEN i.issued_on <= %(m1)s AND ROUND(i.amount - COALESCE(x.by1, 0), 2) > 0
+                            THEN i.due_on END) AS due1,
+                   MIN(CASE WHEN ROUND(i.amount - COALESCE(x.by2, 0), 2) > 0 THEN i.due_on END) AS due2
+            FROM {INVOICE} i
+            LEFT JOIN (
+                SELECT al.invoice_id AS invoice_id,
+                       SUM(CASE WHEN al.applied_on <= %(m1)s THEN al.amount ELSE 0 END) AS by1,
+                       SUM(al.amount) AS by2
+                FROM {ALLOCATION} al WHERE al.applied_on <= %(m2)s GROUP BY al.invoice_id
+            ) x ON x.invoice_id = i.id
+            WHERE i.issued_on <= %(m2)s
+            GROUP BY i.account_id
+        ) p
+        JOIN {ACCOUNT} a ON a.id = p.account_id
+        LEFT JOIN (
+            SELECT le.account_id AS account_id, SUM(le.amount) AS balance FROM {ENTRY} le
+            WHERE le.posted_on <= %(m1)s GROUP BY le.account_id
+        ) b ON b.account_id = p.account_id
+        WHERE p.due1 IS NOT NULL
+        GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id, {from_bucket},
+                 CASE WHEN p.due2 IS NULL THEN {PAID} ELSE {to_bucket} END
+    """
+    result: dict[Cell, dict] = {}
+    for row in fetch(sql, {"m1": earlier, "m2": later} | from_params | to_params):
+        result.setdefault(_cell(row), {})[(row[4], row[5])] = [row[6], dec(row[7])]
+    return result
+
+
+# --- Everything of a period, straight from the ledger ---------------------------------------------
+
+
+def ledger_inputs(start: datetime.date, end: datetime.date) -> dict[Cell, Inputs]:
+    """The inputs of every KPI of KPIS.md for the period, per cell, computed from the ledger alone."""
+    before = start - datetime.timedelta(days=1)
+    cells: dict[Cell, Inputs] = {}
+
+    def at(cell):
+        return cells.setdefault(cell, Inputs())
+
+    for cell, (beginning, ending) in ledger_ar([before, end]).items():
+        at(cell).beginning_ar, at(cell).ending_ar = beginning, ending
+    for cell, months in ledger_monthly_sales(end).items():
+        at(cell).monthly_sales = months
+    for cell, aging in ledger_aging(end).items():
+        _apply_aging(at(cell), aging)
+    for cell, flows in ledger_flows(start, end).items():
+        _apply_flows(at(cell), flows)
+    for (_, cell), events in events_by_day(start, end).items():
+        _apply_events(at(cell), events)
+    later = last_month_end_on_or_before(end)
+    for cell, matrix in ledger_roll(previous_month_end(later), later).items():
+        at(cell).roll = matrix
+    return cells
+
+
+def _apply_aging(inputs: Inputs, aging: dict) -> None:
+    inputs.aging_amount = list(aging["amount"])
+    inputs.aging_accounts = list(aging["accounts"])
+    inputs.current_ar = aging["amount"][0]
+
+
+def _apply_flows(inputs: Inputs, flows: dict) -> None:
+    inputs.credit_sales += flows["credit_sales"]
+    inputs.payments += flows["payments"]
+    inputs.written_off += flows["written_off"]
+
+
+def _apply_events(inputs: Inputs, events: dict) -> None:
+    for name, value in events.items():
+        if name == "dispute_days":
+            inputs.dispute_days.update({int(k): v for k, v in value.items()})
+        else:
+            setattr(inputs, name, getattr(inputs, name) + value)
+
+
+# --- The same inputs from the rollup tables (dashboards) --------------------------------------------
+
+_AGING_FIELDS = ("age_current", "age_1_30", "age_31_60", "age_61_90", "age_91_120", "age_121")
+_ACCOUNT_FIELDS = ("acc_current", "acc_1_30", "acc_31_60", "acc_61_90", "acc_91_120", "acc_121")
+_CELL_VALUES = ("currency", "creditor_id", "segment", "collector_id")
+
+
+def _row_cell(row) -> Cell:
+    return (row["currency"], row["creditor_id"], row["segment"] or "", row["collector_id"])
+
+
+def rollup_inputs(start: datetime.date, end: datetime.date, cells_filter: Q | None = None) -> dict[Cell, Inputs]:
+    """The inputs of the period from the rollup: stocks at start - 1 and end, flows and events summed."""
+    cells_filter = cells_filter or Q()
+    before = start - datetime.timedelta(days=1)
+    cells: dict[Cell, Inputs] = {}
+
+    def at(cell):
+        return cells.setdefault(cell, Inputs())
+
+    stock = KpiDaily.objects.filter(cells_filter, date__in=[before, end]).values(
+        "date", *_CELL_VALUES, "ar", "current_ar", *_AGING_FIELDS, *_ACCOUNT_FIELDS
+    )
+    for row in stock:
+        inputs = at(_row_cell(row))
+        if row["date"] == before:
+            inputs.beginning_ar += dec(row["ar"])
+            continue
+        inputs.ending_ar += dec(row["ar"])
+        _apply_aging(
+            inputs,
+            {
+                "amount": [dec(row[name]) for name in _AGING_FIELDS],
+                "accounts": [row[name] for name in _ACCOUNT_FIELDS],
+            },
+        )
+    flows = (
+        KpiDaily.objects.filter(cells_filter, date__gte=start, date__lte=end)
+        .values(*_CELL_VALUES)
+        .annotate(cs=Sum("credit_sales"), p=Sum("payments"), w=Sum("written_off"))
+        .order_by()
+    )
+    for row in flows:
+        _apply_flows(
+            at(_row_cell(row)),
+            {"credit_sales": dec(row["cs"]), "payments": dec(row["p"]), "written_off": dec(row["w"])},
+        )
+    events = (
+        KpiDailyEvents.objects.filter(cells_filter, date__gte=start, date__lte=end)
+        .values(*_CELL_VALUES)
+        .annotate(
+            calls_=Sum("calls"),
+            rpc=Sum("right_party"),
+            made=Sum("promises_made"),
+            due=Sum("promises_due"),
+            kept=Sum("promises_kept"),
+            disputes=Sum("disputes_resolved"),
+        )
+        .order_by()
+    )
+    for row in events:
+        _apply_events(
+            at(_row_cell(row)),
+            {
+                "calls": row["calls_"],
+                "right_party": row["rpc"],
+                "promises_made": row["made"],
+                "promises_due": row["due"],
+                "promises_kept": row["kept"],
+                "disputes_resolved": row["disputes"],
+            },
+        )
+    disputes = KpiDailyEvents.objects.filter(
+        cells_filter, date__gte=start, date__lte=end, disputes_resolved__gt=0
+    ).values(*_CELL_VALUES, "dispute_days")
+    for row in disputes:
+        at(_row_cell(row)).dispute_days.update({int(k): v for k, v in row["dispute_days"].items()})
+    for cell, months in rollup_monthly_sales(end, cells_filter).items():
+        at(cell).monthly_sales = months
+    later = last_month_end_on_or_before(end)
+    roll = KpiRollRate.objects.filter(cells_filter, month_end=later).values(
+        *_CELL_VALUES, "from_bucket", "to_bucket", "accounts", "balance"
+    )
+    for row in roll:
+        at(_row_cell(row)).roll[(row["from_bucket"], row["to_bucket"])] = [row["accounts"], dec(row["balance"])]
+    return cells
+
+
+def rollup_monthly_sales(end: datetime.date, cells_filter: Q, months: int = COUNTBACK_MONTHS) -> dict[Cell, dict]:
+    first = month_start(end)
+    for _ in range(months - 1):
+        first = month_start(first - datetime.timedelta(days=1))
+    rows = (
+        KpiDaily.objects.filter(cells_filter, date__gte=first, date__lte=end)
+        .values(*_CELL_VALUES, month=TruncMonth("date"))
+        .annotate(s=Sum("credit_sales"))
+        .order_by()
+    )
+    result: dict[Cell, dict] = {}
+    for row in rows:
+        result.setdefault(_row_cell(row), {})[month_start(row["month"])] = dec(row["s"])
+    return result

@@ -1,0 +1,348 @@
+"""Writes of the KPI rollup: the per-account state, daily cell figures, month-end buckets, roll rates.
+
+The nightly run for a date D moves the per-account state from its head date to D by recomputing
+only the accounts that may differ: those changed (Account.changed_at) since the head date ended or
+since the run that set it started, and those with ledger entries dated after the head date (a
+payment dated tomorrow posted late today). Everything else is unchanged because an account's AR and
+open items as of a date move only with its ledger; its buckets follow from the due dates and D.
+
+A date before the head is computed straight from the ledger (the state never goes back, unless a
+rebuild is asked for). Re-running a date replaces its rows; both paths give identical rows.
+"""
+
+# ruff: noqa: S608 -- the SQL is assembled from table names and fixed fragments; every value is a parameter.
+
+import datetime
+import re
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from collections_app.models import Account, LedgerEntry
+
+from .inputs import PAID, dec, month_end, previous_month_end
+from .models import (
+    AccountState,
+    KpiDaily,
+    KpiDailyEvents,
+    KpiRollRate,
+    KpiRun,
+    MonthEndBucket,
+    OpenItemState,
+    RunKind,
+    StateHead,
+)
+from .selectors import (
+    ACCOUNT,
+    ENTRY,
+    bucket_sql,
+    day_cut,
+    events_by_day,
+    execute,
+    fetch,
+    ledger_account_buckets_sql,
+    ledger_aging,
+    ledger_ar,
+    ledger_flows,
+    open_items_sql,
+)
+
+STATE = AccountState._meta.db_table
+ITEMS = OpenItemState._meta.db_table
+MONTH_END = MonthEndBucket._meta.db_table
+ROLL = KpiRollRate._meta.db_table
+# Promises are judged kept or broken up to their grace days after their date: the nightly run
+# recounts the events of this many days back, so late judgements land on the day they belong to.
+EVENT_SETTLE_DAYS = getattr(settings, "KPI_EVENT_SETTLE_DAYS", 35)
+# Per-account month-end rows are needed only to roll the next month forward.
+MONTH_ENDS_KEPT = getattr(settings, "KPI_MONTH_ENDS_KEPT", 3)
+_AGING_FIELDS = ("age_current", "age_1_30", "age_31_60", "age_61_90", "age_91_120", "age_121")
+_ACCOUNT_FIELDS = ("acc_current", "acc_1_30", "acc_31_60", "acc_61_90", "acc_91_120", "acc_121")
+
+
+def _named(sql: str, params, prefix: str) -> tuple[str, dict]:
+    """A compiled ORM query (positional %s) rewritten with named parameters, to embed in raw SQL."""
+    counter = iter(range(len(params)))
+    named = re.sub(r"%s", lambda _: f"%({prefix}{next(counter)})s", sql)
+    return named, {f"{prefix}{i}": value for i, value in enumerate(params)}
+
+
+def changed_accounts_sql(head: StateHead) -> tuple[str, dict]:
+    """Ids of the accounts whose state as of a later date may differ from the state at the head."""
+    since = min(day_cut(head.as_of), head.run_started_at or day_cut(head.as_of))
+    changed = Account.objects.filter(changed_at__gte=since).order_by().values("id")
+    dated_later = LedgerEntry.objects.filter(posted_on__gt=head.as_of).order_by().values("account_id")
+    sql, params = changed.union(dated_later).query.sql_with_params()
+    return _named(sql, params, "chg")
+
+
+def _changed_table(head: StateHead) -> str:
+    """Write the changed account ids into a temporary table and return a subquery over it.
+
+    A small table with a primary key (and fresh statistics) lets the planner reach the ledger of
+    those accounts through its (account, date) index instead of aggregating the whole ledger.
+    """
+    sql, params = changed_accounts_sql(head)
+    execute("DROP TABLE IF EXISTS kpi_changed", {})
+    execute("CREATE TEMPORARY TABLE kpi_changed (id bigint PRIMARY KEY)", {})
+    execute(f"INSERT INTO kpi_changed (id) {sql}", params)
+    if connection.vendor == "postgresql":
+        execute("ANALYZE kpi_changed", {})
+    return "SELECT id FROM kpi_changed"
+
+
+# --- The per-account state ------------------------------------------------------------------------
+
+
+def state_refresh(*, on: datetime.date, accounts_sql: str = "", accounts_params: dict | None = None) -> int:
+    """Recompute the state as of `on` of the accounts selected by `accounts_sql` (all when empty)."""
+    params = dict(accounts_params or {})
+    if accounts_sql:
+        execute(f"DELETE FROM {ITEMS} WHERE account_id IN ({accounts_sql})", params)
+        execute(f"DELETE FROM {STATE} WHERE account_id IN ({accounts_sql})", params)
+    elif connection.vendor == "postgresql":
+        execute(f"TRUNCATE {ITEMS}, {STATE}", {})
+    else:
+        execute(f"DELETE FROM {ITEMS}", {})
+        execute(f"DELETE FROM {STATE}", {})
+    items, item_params = open_items_sql("on_day", on, accounts_sql)
+    execute(
+        f"""INSERT INTO {ITEMS} (account_id, due_on, amount)
+            SELECT o.account_id, o.due_on, ROUND(SUM(o.open_amount), 2) FROM ({items}) o
+            GROUP BY o.account_id, o.due_on""",
+        params | item_params,
+    )
+    only_entries = f"AND le.account_id IN ({accounts_sql})" if accounts_sql else ""
+    only_items = f"WHERE account_id IN ({accounts_sql})" if accounts_sql else ""
+    only_accounts = f"WHERE a.id IN ({accounts_sql})" if accounts_sql else ""
+    return execute(
+        f"""INSERT INTO {STATE} (account_id, currency, creditor_id, segment, collector_id, balance, oldest_open_due_on)
+            SELECT a.id, a.currency, a.creditor_id, a.segment, a.assigned_to_id, COALESCE(b.balance, 0), o.due
+            FROM {ACCOUNT} a
+            LEFT JOIN (
+                SELECT le.account_id AS account_id, ROUND(SUM(le.amount), 2) AS balance FROM {ENTRY} le
+                WHERE le.posted_on <= %(on_day)s {only_entries} GROUP BY le.account_id
+            ) b ON b.account_id = a.id
+            LEFT JOIN (
+                SELECT account_id, MIN(due_on) AS due FROM {ITEMS} {only_items} GROUP BY account_id
+            ) o ON o.account_id = a.id
+            {only_accounts}""",
+        params | {"on_day": on},
+    )
+
+
+def state_stocks(on: datetime.date) -> tuple[dict, dict]:
+    """AR and aging per cell at `on`, from the state (which must stand at `on`)."""
+    ar = {
+        (row[0], row[1], row[2] or "", row[3]): [dec(row[4])]
+        for row in fetch(
+            f"""SELECT currency, creditor_id, segment, collector_id, ROUND(SUM(balance), 2) FROM {STATE}
+                GROUP BY currency, creditor_id, segment, collector_id""",
+            {},
+        )
+    }
+    bucket, params = bucket_sql("o.due_on", "b", on)
+    aging: dict = {}
+    for row in fetch(
+        f"""SELECT s.currency, s.creditor_id, s.segment, s.collector_id, {bucket},
+                   ROUND(SUM(o.amount), 2), COUNT(DISTINCT o.account_id)
+            FROM {ITEMS} o JOIN {STATE} s ON s.account_id = o.account_id
+            GROUP BY s.currency, s.creditor_id, s.segment, s.collector_id, {bucket}""",
+        params,
+    ):
+        entry = aging.setdefault((row[0], row[1], row[2] or "", row[3]), _empty_aging())
+        entry["amount"][row[4]] = dec(row[5])
+        entry["accounts"][row[4]] = row[6]
+    return ar, aging
+
+
+def _empty_aging() -> dict:
+    return {"amount": [dec(0)] * 6, "accounts": [0] * 6}
+
+
+# --- Daily rows -------------------------------------------------------------------------------
+
+
+def daily_write(*, on: datetime.date, ar: dict, aging: dict) -> int:
+    """Replace the KpiDaily rows of `on` with these stocks and the day's flows from the ledger."""
+    flows = ledger_flows(on, on)
+    rows = []
+    for cell in set(ar) | set(aging) | set(flows):
+        currency, creditor_id, segment, collector_id = cell
+        stock = aging.get(cell, _empty_aging())
+        flow = flows.get(cell, {})
+        row = KpiDaily(
+            date=on,
+            currency=currency,
+            creditor_id=creditor_id,
+            segment=segment,
+            collector_id=collector_id,
+            ar=ar.get(cell, [dec(0)])[0],
+            current_ar=stock["amount"][0],
+            credit_sales=flow.get("credit_sales", dec(0)),
+            payments=flow.get("payments", dec(0)),
+            written_off=flow.get("written_off", dec(0)),
+            **dict(zip(_AGING_FIELDS, stock["amount"], strict=True)),
+            **dict(zip(_ACCOUNT_FIELDS, stock["accounts"], strict=True)),
+        )
+        if row.ar or any(stock["accounts"]) or row.credit_sales or row.payments or row.written_off:
+            rows.append(row)
+    KpiDaily.objects.filter(date=on).delete()
+    KpiDaily.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def events_write(*, start: datetime.date, end: datetime.date) -> int:
+    """Replace the KpiDailyEvents rows from start to end with counts from the contact log and promises."""
+    rows = [
+        KpiDailyEvents(
+            date=day,
+            currency=cell[0],
+            creditor_id=cell[1],
+            segment=cell[2],
+            collector_id=cell[3],
+            **{k: v for k, v in counts.items() if k != "dispute_days"},
+            dispute_days={str(k): v for k, v in sorted(counts["dispute_days"].items())},
+        )
+        for (day, cell), counts in events_by_day(start, end).items()
+    ]
+    KpiDailyEvents.objects.filter(date__gte=start, date__lte=end).delete()
+    KpiDailyEvents.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+# --- Month ends and roll rates ------------------------------------------------------------------
+
+_MONTH_END_COLUMNS = "month_end, account_id, bucket, balance, currency, creditor_id, segment, collector_id"
+
+
+def month_end_from_state(on: datetime.date) -> None:
+    bucket, params = bucket_sql("s.oldest_open_due_on", "b", on)
+    execute(f"DELETE FROM {MONTH_END} WHERE month_end = %(on_day)s", {"on_day": on})
+    execute(
+        f"""INSERT INTO {MONTH_END} ({_MONTH_END_COLUMNS})
+            SELECT %(on_day)s, s.account_id, {bucket}, s.balance, s.currency, s.creditor_id, s.segment, s.collector_id
+            FROM {STATE} s WHERE s.oldest_open_due_on IS NOT NULL""",
+        params | {"on_day": on},
+    )
+
+
+def month_end_from_ledger(on: datetime.date) -> None:
+    accounts, params = ledger_account_buckets_sql("on_day", on)
+    bucket, bucket_params = bucket_sql("p.due", "b", on)
+    execute(f"DELETE FROM {MONTH_END} WHERE month_end = %(on_day)s", {"on_day": on})
+    execute(
+        f"""INSERT INTO {MONTH_END} ({_MONTH_END_COLUMNS})
+            SELECT %(on_day)s, p.account_id, {bucket}, COALESCE(b.balance, 0), a.currency, a.creditor_id,
+                   a.segment, a.assigned_to_id
+            FROM ({accounts}) p
+            JOIN {ACCOUNT} a ON a.id = p.account_id
+            LEFT JOIN (
+                SELECT le.account_id AS account_id, ROUND(SUM(le.amount), 2) AS balance FROM {ENTRY} le
+                WHERE le.posted_on <= %(on_day)s GROUP BY le.account_id
+            ) b ON b.account_id = p.account_id""",
+        params | bucket_params,
+    )
+
+
+def roll_write(on: datetime.date) -> None:
+    """The roll matrix from the previous month end to `on` (both month ends' bucket rows must exist)."""
+    earlier = previous_month_end(on)
+    if not MonthEndBucket.objects.filter(month_end=earlier).exists():
+        month_end_from_ledger(earlier)
+    execute(f"DELETE FROM {ROLL} WHERE month_end = %(on_day)s", {"on_day": on})
+    execute(
+        f"""INSERT INTO {ROLL} (month_end, currency, creditor_id, segment, collector_id, from_bucket, to_bucket,
+                                accounts, balance)
+            SELECT %(on_day)s, p.currency, p.creditor_id, p.segment, p.collector_id, p.bucket,
+                   COALESCE(c.bucket, {PAID}), COUNT(*), ROUND(SUM(p.balance), 2)
+            FROM {MONTH_END} p
+            LEFT JOIN {MONTH_END} c ON c.account_id = p.account_id AND c.month_end = %(on_day)s
+            WHERE p.month_end = %(earlier)s
+            GROUP BY p.currency, p.creditor_id, p.segment, p.collector_id, p.bucket, COALESCE(c.bucket, {PAID})""",
+        {"on_day": on, "earlier": earlier},
+    )
+    oldest_kept = on
+    for _ in range(MONTH_ENDS_KEPT - 1):
+        oldest_kept = previous_month_end(oldest_kept)
+    MonthEndBucket.objects.filter(month_end__lt=oldest_kept).delete()
+
+
+# --- Runs -------------------------------------------------------------------------------------
+
+
+def _head() -> StateHead:
+    StateHead.objects.get_or_create(pk=1)
+    return StateHead.objects.select_for_update().get(pk=1)
+
+
+@transaction.atomic
+def rollup_day(*, day: datetime.date, rebuild: bool = False, events: bool = True) -> KpiRun:
+    """Roll up one date: incremental when the state can move forward to it, else from the ledger."""
+    started_at = timezone.now()
+    clock = time.monotonic()
+    head = _head()
+    recomputed = 0
+    if rebuild or head.as_of is None:
+        kind = RunKind.REBUILD
+        recomputed = state_refresh(on=day)
+    elif day >= head.as_of:
+        kind = RunKind.INCREMENTAL
+        recomputed = state_refresh(on=day, accounts_sql=_changed_table(head))
+    else:
+        kind = RunKind.LEDGER
+    if kind == RunKind.LEDGER:
+        ar = ledger_ar([day])
+        aging = ledger_aging(day)
+    else:
+        head.as_of, head.run_started_at = day, started_at
+        head.save()
+        ar, aging = state_stocks(day)
+    daily_write(on=day, ar=ar, aging=aging)
+    if events:
+        events_write(start=day - datetime.timedelta(days=EVENT_SETTLE_DAYS), end=day)
+    if month_end(day) == day:
+        if kind == RunKind.LEDGER:
+            month_end_from_ledger(day)
+        else:
+            month_end_from_state(day)
+        roll_write(day)
+    return KpiRun.objects.create(
+        date=day,
+        kind=kind,
+        accounts_recomputed=recomputed,
+        started_at=started_at,
+        seconds=time.monotonic() - clock,
+    )
+
+
+def rollup_range(*, start: datetime.date, end: datetime.date, rebuild: bool = False) -> list[KpiRun]:
+    """Roll up every date from start to end: earlier dates from the ledger, the last one through the state.
+
+    Each date is its own transaction, so a long backfill can be interrupted and resumed.
+    """
+    runs = []
+    day = start
+    while day < end:
+        runs.append(_rollup_past(day))
+        day += datetime.timedelta(days=1)
+    runs.append(rollup_day(day=end, rebuild=rebuild, events=False))
+    events_write(start=start - datetime.timedelta(days=EVENT_SETTLE_DAYS), end=end)
+    return runs
+
+
+@transaction.atomic
+def _rollup_past(day: datetime.date) -> KpiRun:
+    started_at = timezone.now()
+    clock = time.monotonic()
+    daily_write(on=day, ar=ledger_ar([day]), aging=ledger_aging(day))
+    if month_end(day) == day:
+        month_end_from_ledger(day)
+        roll_write(day)
+    return KpiRun.objects.create(date=day, kind=RunKind.LEDGER, started_at=started_at, seconds=time.monotonic() - clock)
+
+
+def latest_rollup_date() -> datetime.date | None:
+    return KpiDaily.objects.order_by("-date").values_list("date", flat=True).first()
