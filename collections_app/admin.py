@@ -130,3 +130,39 @@ class DisputeAdmin(ReadOnlyAdmin):
 @admin.register(ImportJob)
 class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ("original_name", "status", "progress", "created_by", "created_at")
+
+
+# --- dunning: configured in its own pages (/dunning/); here for support, reminders read-only ---------
+from .models import DunningPolicy, DunningReminder, DunningRun, DunningStage, DunningTemplate  # noqa: E402
+
+
+class DunningStageInline(admin.TabularInline):
+    model = DunningStage
+    extra = 0
+
+
+@admin.register(DunningPolicy)
+class DunningPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "priority", "active", "creditor", "segment", "currency")
+    list_filter = ("active",)
+    inlines = [DunningStageInline]
+
+
+@admin.register(DunningTemplate)
+class DunningTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "channel", "language", "time_barred", "updated_at")
+    list_filter = ("channel", "language", "time_barred")
+
+
+@admin.register(DunningRun)
+class DunningRunAdmin(ReadOnlyAdmin):
+    list_display = ("run_on", "dry_run", "status", "selected", "created_at", "finished_at")
+    list_filter = ("dry_run", "status")
+
+
+@admin.register(DunningReminder)
+class DunningReminderAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "account", "policy", "stage", "cycle", "channel", "state", "send_after", "done_at")
+    list_filter = ("state", "channel", "policy")
+    search_fields = ("account__external_id",)
+    raw_id_fields = ("account", "activity", "run")

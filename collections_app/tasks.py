@@ -34,3 +34,57 @@ def plans_nightly(day: str | None = None) -> dict:
 
     today = datetime.date.fromisoformat(day) if day else timezone.localdate()
     return plans_evaluate_all(today=today)
+
+
+# --- dunning --------------------------------------------------------------------------------------
+# Every task here is safe to run twice: reminders are keyed (account, stage, cycle) and claimed
+# under a row lock before anything is sent (see services.dunning).
+
+
+@shared_task(
+    name="collections_app.tasks.dunning_nightly", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5
+)
+def dunning_nightly(day: str | None = None) -> dict:
+    """The nightly run: select the day's reminders and enqueue their sending in chunks."""
+    import datetime
+
+    from .services.dunning import dunning_run
+
+    run = dunning_run(day=datetime.date.fromisoformat(day) if day else None)
+    return {"run": run.pk, "selected": run.selected}
+
+
+@shared_task(
+    name="collections_app.tasks.dunning_dispatch",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def dunning_dispatch_due() -> int:
+    """Every few minutes: send what has become due (rescheduled to the debtor's hours, retries)."""
+    from .services.dunning import dunning_dispatch
+
+    return dunning_dispatch()
+
+
+@shared_task(
+    name="collections_app.tasks.dunning_send_chunk",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def dunning_send_chunk(lo: int, hi: int, at: str | None = None) -> dict:
+    """Send the due reminders with ids in [lo, hi]; `at` pins the moment (tests, benchmarks)."""
+    import datetime
+
+    from .services.dunning import reminders_send
+
+    return reminders_send(lo=lo, hi=hi, now=datetime.datetime.fromisoformat(at) if at else None)
+
+
+@shared_task(name="collections_app.tasks.dunning_preview_build", autoretry_for=(OperationalError,), max_retries=3)
+def dunning_preview_build(run_id: int) -> None:
+    """Work out what a run will do (the 'tonight' page) and store it on the dry-run row."""
+    from .services.dunning import dunning_preview_build as build
+
+    build(run_id)

@@ -8,7 +8,12 @@ NIGHTLY_JOBS = [
     ("Judge promises and arrangements", "collections_app.tasks.plans_nightly", 1, 0),
     # After the promises are judged, so that yesterday's kept and broken promises are counted.
     ("Roll up the KPIs", "kpis.tasks.rollup_nightly", 2, 0),
+    # Dunning: after the promises are judged (a broken promise resumes reminders). Emails and texts
+    # chosen at night wait for each debtor's own hours; the dispatcher below sends them then.
+    ("Dunning run", "collections_app.tasks.dunning_nightly", 3, 0),
+    ("Send due dunning reminders", "collections_app.tasks.dunning_dispatch", "*", "*/10"),
 ]
+DUNNING_NIGHTLY_TASK = "collections_app.tasks.dunning_nightly"
 
 
 def periodic_tasks_ensure(**kwargs):

@@ -2,6 +2,16 @@
 
 from .accounts import Account, AccountStatus, Assignment, AssignmentReason
 from .activity import Activity, Channel, Direction, Dispute, DisputeOutcome, Outcome
+from .dunning import (
+    DunningChannel,
+    DunningPolicy,
+    DunningReminder,
+    DunningRun,
+    DunningStage,
+    DunningTemplate,
+    ReminderState,
+    TriggerKind,
+)
 from .imports import ImportJob
 from .ledger import Allocation, EntryKind, Invoice, LedgerEntry, PaymentMethod
 from .parties import Address, ContactKind, ContactPoint, ContactUsage, Creditor, Debtor, DebtorKind
@@ -27,6 +37,12 @@ __all__ = [
     "Direction",
     "Dispute",
     "DisputeOutcome",
+    "DunningChannel",
+    "DunningPolicy",
+    "DunningReminder",
+    "DunningRun",
+    "DunningStage",
+    "DunningTemplate",
     "EntryKind",
     "Frequency",
     "ImportJob",
@@ -39,4 +55,6 @@ __all__ = [
     "Promise",
     "PromiseStatus",
     "QueueStrategy",
+    "ReminderState",
+    "TriggerKind",
 ]

@@ -1,0 +1,205 @@
+"""Dunning selection: the accounts due for each stage of each policy tonight, one query per stage."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+
+from compliance.models import Hold
+
+from ...models import (
+    Account,
+    Arrangement,
+    Dispute,
+    DunningChannel,
+    DunningPolicy,
+    DunningReminder,
+    DunningRun,
+    DunningStage,
+    EntryKind,
+    LedgerEntry,
+    PlanStatus,
+    Promise,
+    PromiseStatus,
+    ReminderState,
+    TriggerKind,
+)
+from ...models.dunning import FINAL_STATES
+from .common import (
+    COLLECTABLE,
+    INSERT_BATCH,
+    PAUSES,
+)
+
+
+def policies_active() -> list[DunningPolicy]:
+    return list(
+        DunningPolicy.objects.filter(active=True)
+        .prefetch_related("stages__template")
+        .select_related("creditor")
+        .order_by("priority", "name", "pk")
+    )
+
+
+def _stages(policy: DunningPolicy) -> list[DunningStage]:
+    return [stage for stage in sorted(policy.stages.all(), key=lambda s: s.position) if stage.active]
+
+
+def policy_of_account() -> Case:
+    """An annotation naming each account's policy: the first active one (by priority) it matches."""
+    whens = []
+    for policy in DunningPolicy.objects.filter(active=True).order_by("priority", "name", "pk"):
+        condition = Q(pk__isnull=False)
+        if policy.creditor_id:
+            condition &= Q(creditor_id=policy.creditor_id)
+        if policy.segment:
+            condition &= Q(segment=policy.segment)
+        if policy.currency:
+            condition &= Q(currency=policy.currency.upper())
+        if policy.min_balance is not None:
+            condition &= Q(balance__gte=policy.min_balance)
+        if policy.max_balance is not None:
+            condition &= Q(balance__lt=policy.max_balance)
+        whens.append(When(condition, then=Value(policy.pk)))
+    return Case(*whens, default=Value(None), output_field=IntegerField())
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(0)))
+
+
+def _hold_channels(channel: str) -> list[str]:
+    return ["", channel] if channel != DunningChannel.TASK else [""]
+
+
+def _pause_annotations(*, channel: str, at: datetime.datetime) -> dict:
+    holds = Hold.objects.active(at).filter(channel__in=_hold_channels(channel))
+    return {
+        "_p_promise": Exists(Promise.objects.filter(account=OuterRef("pk"), status=PromiseStatus.PENDING)),
+        "_p_arrangement": Exists(Arrangement.objects.filter(account=OuterRef("pk"), status=PlanStatus.ACTIVE)),
+        "_p_dispute": Exists(Dispute.objects.filter(account=OuterRef("pk"), resolved_at__isnull=True)),
+        # Two EXISTS rather than one with OR: each can use its own index.
+        "_p_hold_account": Exists(holds.filter(account_id=OuterRef("pk"))),
+        "_p_hold_debtor": Exists(holds.filter(debtor_id=OuterRef("debtor_id"))),
+    }
+
+
+def _paused_by(row, policy: DunningPolicy) -> str | None:
+    """The pause or stop code that keeps this (annotated) account back, or None."""
+    if getattr(row, "_stopped", False):
+        return "stopped_payment"
+    for name in policy.pauses():
+        flag = (row._p_hold_account or row._p_hold_debtor) if name == "hold" else getattr(row, f"_p_{name}")
+        if flag:
+            return PAUSES[name][0]
+    return None
+
+
+def _paused_q(policy: DunningPolicy) -> Q:
+    q = Q(pk__in=[])
+    if policy.stop_on_payment:
+        q |= Q(_stopped=True)
+    for name in policy.pauses():
+        q |= Q(_p_hold_account=True) | Q(_p_hold_debtor=True) if name == "hold" else Q(**{f"_p_{name}": True})
+    return q
+
+
+def stage_candidates(
+    *, policy: DunningPolicy, stage: DunningStage, stages: list[DunningStage], day: datetime.date, at: datetime.datetime
+):
+    """Accounts due for `stage` on `day`, annotated with what would pause or stop them. One query."""
+    accounts = Account.objects.filter(
+        status__in=COLLECTABLE, oldest_open_due_on__isnull=False, balance__gt=0, balance__gte=stage.min_balance
+    )
+    if policy.currency:
+        accounts = accounts.filter(currency=policy.currency.upper())
+    if policy.creditor_id:
+        accounts = accounts.filter(creditor_id=policy.creditor_id)
+    accounts = accounts.annotate(_policy=policy_of_account()).filter(_policy=policy.pk)
+    index = stages.index(stage)
+    if stage.trigger_kind == TriggerKind.DUE_OFFSET:
+        accounts = accounts.filter(oldest_open_due_on__lte=day - datetime.timedelta(days=stage.trigger_days))
+        later = next((s for s in stages[index + 1 :] if s.trigger_kind == TriggerKind.DUE_OFFSET), None)
+        if later is not None:
+            accounts = accounts.filter(oldest_open_due_on__gt=day - datetime.timedelta(days=later.trigger_days))
+    else:
+        if index == 0:
+            return accounts.none()
+        settled_before = _day_start(day - datetime.timedelta(days=stage.trigger_days - 1))
+        accounts = accounts.filter(
+            Exists(
+                DunningReminder.objects.filter(
+                    account=OuterRef("pk"),
+                    cycle=OuterRef("oldest_open_due_on"),
+                    stage=stages[index - 1],
+                    state__in=FINAL_STATES,
+                    done_at__lt=settled_before,
+                )
+            )
+        )
+    # This stage or a later one already chosen in this cycle: nothing to do.
+    accounts = accounts.exclude(
+        Exists(
+            DunningReminder.objects.filter(
+                account=OuterRef("pk"),
+                cycle=OuterRef("oldest_open_due_on"),
+                stage_id__in=[s.pk for s in policy.stages.all() if s.position >= stage.position],
+            )
+        )
+    )
+    accounts = accounts.annotate(**_pause_annotations(channel=stage.channel, at=at))
+    if policy.stop_on_payment:
+        first_sent = DunningReminder.objects.filter(
+            account=OuterRef("pk"), cycle=OuterRef("oldest_open_due_on"), policy=policy, state=ReminderState.SENT
+        ).order_by("planned_on")
+        accounts = accounts.annotate(_cycle_began=Subquery(first_sent.values("planned_on")[:1])).annotate(
+            _stopped=Exists(
+                LedgerEntry.objects.filter(
+                    account=OuterRef("pk"),
+                    kind=EntryKind.PAYMENT,
+                    reversed_by__isnull=True,
+                    posted_on__gte=OuterRef("_cycle_began"),
+                )
+            )
+        )
+    return accounts.order_by()
+
+
+def _plan(day: datetime.date, at: datetime.datetime):
+    """(policy, stage, queryset) for every active stage, latest stage of each policy first."""
+    for policy in policies_active():
+        stages = _stages(policy)
+        for stage in reversed(stages):
+            yield policy, stage, stage_candidates(policy=policy, stage=stage, stages=stages, day=day, at=at)
+
+
+def dunning_select(*, run: DunningRun, day: datetime.date, at: datetime.datetime) -> int:
+    """Insert the night's reminders (pending); existing keys are left alone. Returns rows now in the run."""
+    for policy, stage, candidates in _plan(day, at):
+        rows = candidates.exclude(_paused_q(policy)).values_list("pk", "oldest_open_due_on")
+        batch: list[DunningReminder] = []
+        for account_id, cycle in rows.iterator(chunk_size=INSERT_BATCH):
+            batch.append(
+                DunningReminder(
+                    account_id=account_id,
+                    stage=stage,
+                    policy=policy,
+                    cycle=cycle,
+                    run=run,
+                    channel=stage.channel,
+                    planned_on=day,
+                )
+            )
+            if len(batch) >= INSERT_BATCH:
+                DunningReminder.objects.bulk_create(batch, ignore_conflicts=True)
+                batch = []
+        if batch:
+            DunningReminder.objects.bulk_create(batch, ignore_conflicts=True)
+    if connection.vendor == "postgresql":
+        # Thousands of fresh rows: give the planner their statistics before the senders query them.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DunningReminder._meta.db_table}")
+    return DunningReminder.objects.filter(run=run).count()
