@@ -26,6 +26,8 @@ from .models import (
     Direction,
     Dispute,
     DisputeOutcome,
+    DunningChannel,
+    DunningReminder,
     Frequency,
     Invoice,
     LedgerEntry,
@@ -34,6 +36,7 @@ from .models import (
     PlanStatus,
     Promise,
     PromiseStatus,
+    ReminderState,
 )
 
 
@@ -63,6 +66,12 @@ class AccountFilter(django_filters.FilterSet):
     creditor = django_filters.ModelChoiceFilter(queryset=Creditor.objects.all(), empty_label="All creditors")
     segment = django_filters.CharFilter(lookup_expr="iexact")
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, empty_label="Any status")
+    # Who holds it (the desk's numbers link here): an id, not a ModelChoiceFilter, which would tell
+    # apart users that exist from those that do not.
+    collector = django_filters.NumberFilter(
+        field_name="assigned_to_id", label="Collector", min_value=1, max_value=2**63 - 1, decimal_places=0
+    )
+    unassigned = django_filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull", label="Unassigned")
     ordering = django_filters.OrderingFilter(
         fields=(
             ("balance", "balance"),
@@ -236,3 +245,16 @@ class AssignmentFilter(django_filters.FilterSet):
     class Meta:
         model = Assignment
         fields = ["account", "collector", "reason", "current"]
+
+
+class DunningReminderFilter(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    policy = IdFilter(field_name="policy_id")
+    state = django_filters.ChoiceFilter(choices=ReminderState.choices)
+    channel = django_filters.ChoiceFilter(choices=DunningChannel.choices)
+    planned_after = django_filters.DateFilter(field_name="planned_on", lookup_expr="gte")
+    planned_before = django_filters.DateFilter(field_name="planned_on", lookup_expr="lte")
+
+    class Meta:
+        model = DunningReminder
+        fields = ["account", "policy", "state", "channel", "planned_after", "planned_before"]

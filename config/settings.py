@@ -223,6 +223,8 @@ SPECTACULAR_SETTINGS = {
         "DebtorKindEnum": "collections_app.models.DebtorKind",
         "ContactKindEnum": "collections_app.models.ContactKind",
         "EntryKindEnum": "collections_app.models.EntryKind",
+        "ActivityChannelEnum": "collections_app.models.Channel",
+        "DunningChannelEnum": "collections_app.models.DunningChannel",
     },
 }
 

@@ -23,6 +23,9 @@ from collections_app.models import (
     Direction,
     Dispute,
     DisputeOutcome,
+    DunningPolicy,
+    DunningReminder,
+    DunningStage,
     Frequency,
     Instalment,
     Invoice,
@@ -529,3 +532,63 @@ class BulkAssignSerializer(Serializer):
 
 class BulkAssignResultSerializer(Serializer):
     moved = serializers.IntegerField()
+
+
+class DunningStageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DunningStage
+        fields = [
+            "id",
+            "position",
+            "name",
+            "trigger_kind",
+            "trigger_days",
+            "channel",
+            "template",
+            "min_balance",
+            "active",
+        ]
+
+
+class DunningPolicySerializer(serializers.ModelSerializer):
+    stages = DunningStageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DunningPolicy
+        fields = [
+            "id",
+            "name",
+            "active",
+            "priority",
+            "creditor",
+            "segment",
+            "currency",
+            "min_balance",
+            "max_balance",
+            "stop_on_payment",
+            "pause_on_promise",
+            "pause_on_arrangement",
+            "pause_on_dispute",
+            "pause_on_hold",
+            "stages",
+        ]
+
+
+class DunningReminderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DunningReminder
+        fields = [
+            "id",
+            "account",
+            "policy",
+            "stage",
+            "cycle",
+            "channel",
+            "state",
+            "planned_on",
+            "send_after",
+            "attempts",
+            "done_at",
+            "to",
+            "reasons",
+        ]

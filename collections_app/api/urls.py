@@ -14,4 +14,6 @@ ROUTES = [
     ("activities", views.ActivityViewSet, "api-activity"),
     ("disputes", views.DisputeViewSet, "api-dispute"),
     ("assignments", views.AssignmentViewSet, "api-assignment"),
+    ("dunning-policies", views.DunningPolicyViewSet, "api-dunning-policy"),
+    ("dunning-reminders", views.DunningReminderViewSet, "api-dunning-reminder"),
 ]

@@ -16,6 +16,7 @@ from collections_app.filters import (
     CreditorFilter,
     DebtorFilter,
     DisputeFilter,
+    DunningReminderFilter,
     IdFilter,
     InvoiceFilter,
     PaymentFilter,
@@ -30,6 +31,8 @@ from collections_app.models import (
     Creditor,
     Debtor,
     Dispute,
+    DunningPolicy,
+    DunningReminder,
     EntryKind,
     Invoice,
     LedgerEntry,
@@ -690,3 +693,38 @@ class AssignmentViewSet(*Read, ApiViewSet):
             accounts=ids, collectors=data["collectors"], assigned_by=request.user
         )
         return self.respond({"moved": moved}, s.BulkAssignResultSerializer)
+
+
+# --- dunning (read) ------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List dunning policies", description="Policies with their stages (managers and admins)."
+    ),
+    retrieve=extend_schema(summary="One dunning policy"),
+)
+class DunningPolicyViewSet(*Read, ApiViewSet):
+    queryset = DunningPolicy.objects.all()
+    serializer_class = s.DunningPolicySerializer
+    default_roles = MANAGERS
+
+    def scoped_queryset(self, user):
+        return DunningPolicy.objects.prefetch_related("stages")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List dunning reminders",
+        description="Reminders on the caller's accounts: planned, sent, held back by the contact rules (with the "
+        "reasons), cancelled or failed.",
+    ),
+    retrieve=extend_schema(summary="One dunning reminder"),
+)
+class DunningReminderViewSet(*Read, ApiViewSet):
+    queryset = DunningReminder.objects.all()
+    serializer_class = s.DunningReminderSerializer
+    filterset_class = DunningReminderFilter
+
+    def scoped_queryset(self, user):
+        return _in_visible_accounts(DunningReminder.objects.all(), user)

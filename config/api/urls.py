@@ -16,6 +16,7 @@ API_ROUTE_MODULES = (
     "collections_app.api.urls",
     "compliance.api.urls",
     "accounts.api.urls",
+    "kpis.api.urls",
 )
 
 router = SimpleRouter()
