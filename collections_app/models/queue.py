@@ -41,11 +41,8 @@ class QueueStrategy(models.Model):
     )
 
     class Meta:
+        # Team is unique (one-to-one); the one default row (no team) is kept single by its service.
         verbose_name_plural = "queue strategies"
-        constraints = [
-            # One default: NULL is distinct in a unique index, so the default needs its own rule.
-            models.UniqueConstraint(fields=["team"], name="one_strategy_per_team", nulls_distinct=False),
-        ]
 
     def __str__(self):
         return f"Queue strategy of {self.team}" if self.team_id else "Default queue strategy"

@@ -15,6 +15,7 @@ from accounts.services import team_create, user_create
 from collections_app.errors import DomainError
 from collections_app.models import Account, AccountStatus, ContactKind, Outcome, PromiseStatus
 from collections_app.services.activities import activity_log
+from collections_app.services.dunning import dunning_defaults_ensure
 from collections_app.services.plans import arrangement_create, plans_evaluate_all, promise_create
 
 DEMO_PASSWORD = "demo"
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         if accounts < 0:
             raise SystemExit("--accounts must be zero or more")
         users = self.ensure_users()
+        # A three-stage reminder policy, so the dunning pages and tonight's run have something to show.
+        dunning_defaults_ensure()
         if Account.objects.exists():
             self.stdout.write("Portfolio already present: reusing it.")
         elif accounts:
