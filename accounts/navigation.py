@@ -17,8 +17,10 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", (Role.COLLECTOR, Role.MANAGER, Role.ADMIN)),
+    NavItem("My queue", "queue", (Role.COLLECTOR,)),
     NavItem("Accounts", "account_list", (Role.COLLECTOR, Role.MANAGER, Role.ADMIN)),
     NavItem("My figures", "kpis:overview", (Role.COLLECTOR,)),
+    NavItem("Desk", "desk:home", (Role.MANAGER, Role.ADMIN)),
     NavItem("Dashboards", "kpis:overview", (Role.MANAGER, Role.ADMIN)),
     NavItem("Compliance", "compliance:overview", (Role.MANAGER, Role.ADMIN)),
     NavItem("Dunning", "dunning:home", (Role.ADMIN,), "Administration"),

@@ -22,4 +22,9 @@ def home(request):
     context = {"role": role}
     if role == "manager":
         context["teams"] = teams_led_by(user=user)
+    if role == "collector":
+        # A collector's start page is their queue (see collections_app.views.queue).
+        from collections_app.views.queue import queue_context
+
+        context.update(queue_context(request))
     return render(request, f"accounts/home_{role}.html", context)

@@ -1,9 +1,13 @@
 """Reads of the collections domain: scoped querysets and report queries."""
 
+import datetime
+
 from django.db.models import DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
 
 from accounts.models import Role
+from compliance.models import Hold
 
 from .models import Account, Allocation, Invoice, LedgerEntry, PlanStatus, PromiseStatus
 from .models.ledger import CREDIT_KINDS
@@ -101,33 +105,77 @@ def account_aging(*, account: Account, on) -> list[dict]:
     return list(rows.values())
 
 
+def _business_moment(created_at, day):
+    """When to place a dated row on the timeline: when it was written, unless it was dated another
+    day (an imported payment, a promise backdated), then midday of that day, flagged `dated`."""
+    if timezone.localtime(created_at).date() == day:
+        return created_at, False
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12))), True
+
+
 def account_timeline(*, account: Account, limit: int = 100) -> list[dict]:
-    """Calls, reminders, payments, promises, disputes and assignments, newest first."""
+    """Calls, reminders, payments, promises, disputes, holds and assignments, newest first."""
     events = []
     for activity in account.activities.select_related("user")[:limit]:
         events.append({"at": activity.occurred_at, "kind": "activity", "obj": activity})
     for entry in (
         account.entries.exclude(kind="charge").select_related("created_by").order_by("-posted_on", "-id")[:limit]
     ):
-        events.append({"at": entry.created_at, "kind": "entry", "obj": entry})
+        at, dated = _business_moment(entry.created_at, entry.posted_on)
+        events.append({"at": at, "dated": dated, "kind": "entry", "obj": entry})
     for promise in account.promises.select_related("created_by")[:limit]:
-        events.append({"at": promise.created_at, "kind": "promise", "obj": promise})
+        at, dated = _business_moment(promise.created_at, promise.created_on)
+        events.append({"at": at, "dated": dated, "kind": "promise", "obj": promise})
     for arrangement in account.arrangements.all()[:limit]:
         events.append({"at": arrangement.created_at, "kind": "arrangement", "obj": arrangement})
     for dispute in account.disputes.all()[:limit]:
         events.append({"at": dispute.opened_at, "kind": "dispute", "obj": dispute})
     for assignment in account.assignments.select_related("collector", "assigned_by")[:limit]:
         events.append({"at": assignment.started_at, "kind": "assignment", "obj": assignment})
+    for hold in account_holds(account=account)[:limit]:
+        events.append({"at": hold.starts_at, "kind": "hold", "obj": hold})
+        if hold.released_at:
+            events.append({"at": hold.released_at, "kind": "hold_released", "obj": hold})
     events.sort(key=lambda e: e["at"], reverse=True)
     return events[:limit]
 
 
-def account_page(*, account: Account, on) -> dict:
+def account_holds(*, account: Account):
+    """Holds on the account and on its debtor (all their debts), newest first, placed or released."""
+    return Hold.objects.filter(Q(account=account) | Q(debtor_id=account.debtor_id)).select_related(
+        "placed_by", "released_by"
+    )
+
+
+def contact_point_decisions(*, account: Account, points, at) -> dict:
+    """The gate's verdict on each of the debtor's numbers (a call) and addresses (an email) at `at`.
+
+    One decision per contact point (a fixed handful of queries each): a debtor has a few numbers,
+    and the count does not grow with the account's history."""
+    from compliance.gate import contact_decision  # here: compliance.selectors imports this module
+
+    return {
+        point.pk: contact_decision(
+            account=account, channel="call" if point.kind == "phone" else "email", contact_point=point, at=at
+        )
+        for point in points
+    }
+
+
+def account_page(*, account: Account, on, at=None) -> dict:
     """Everything the account page shows, in a bounded number of queries."""
+    at = at or timezone.now()
+    points = list(account.debtor.contact_points.all())
+    holds = list(account_holds(account=account)[:50])
     return {
         "account": account,
         "debtor": account.debtor,
-        "contact_points": list(account.debtor.contact_points.all()),
+        "contact_points": points,
+        "verdicts": contact_point_decisions(account=account, points=points, at=at),
+        "holds_active": [
+            h for h in holds if h.released_at is None and h.starts_at <= at and (h.ends_at is None or h.ends_at > at)
+        ],
+        "assignments": list(account.assignments.select_related("collector", "assigned_by")[:20]),
         "addresses": list(account.debtor.addresses.all()),
         "aging": account_aging(account=account, on=on),
         "open_invoices": list(account.invoices.filter(open_amount__gt=0).order_by("due_on", "issued_on", "id")[:50]),

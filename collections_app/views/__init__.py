@@ -1,4 +1,4 @@
-"""HTML pages of the collections domain: the account list and the account page."""
+"""HTML pages of the collections domain: the account list, the account page and the work queue."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -6,7 +6,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ..filters import AccountFilter
-from ..selectors import account_for_user, account_list_for, account_page
+from ..selectors import account_list_for
+from .account_actions import account_action, account_detail, arrangement_preview
+from .queue import queue, queue_next
+
+__all__ = ["account_action", "account_detail", "account_list", "arrangement_preview", "queue", "queue_next"]
 
 PAGE_SIZE = 50
 
@@ -30,10 +34,3 @@ def account_list(request):
             "today": timezone.localdate(),
         },
     )
-
-
-@login_required
-def account_detail(request, pk: int):
-    account = account_for_user(user=request.user, pk=pk)
-    context = account_page(account=account, on=timezone.localdate())
-    return render(request, "collections_app/account_detail.html", context)

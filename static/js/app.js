@@ -1,14 +1,29 @@
 // Keyboard shortcuts shared by every page: "?" lists them, "/" focuses search.
 // Pages add their own by putting data-shortcut="KEY" on a link or button.
+// The account page's in-page actions (htmx) get focus and show/hide help here too.
 (function () {
   function typing(target) {
     return target.closest("input, textarea, select, [contenteditable=true]");
   }
+
+  // The first field of the open action form (the outcome on a call), or the error to fix.
+  function focusActionForm() {
+    const panel = document.getElementById("action-panel");
+    if (!panel) return false;
+    const field =
+      panel.querySelector(".has-error input:not([type=hidden]), .has-error select, .has-error textarea") ||
+      panel.querySelector("[data-first]") ||
+      panel.querySelector(".action-form select, .action-form textarea, .action-form input:not([type=hidden]):not([type=radio])");
+    if (field) { field.focus(); return true; }
+    return false;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    const dialog = document.getElementById("shortcuts");
+    if (dialog && dialog.open) return;
     if (event.key === "?") {
-      const dialog = document.getElementById("shortcuts");
-      if (dialog && !dialog.open) dialog.showModal();
+      if (dialog) dialog.showModal();
       event.preventDefault();
       return;
     }
@@ -18,6 +33,43 @@
       return;
     }
     const target = document.querySelector('[data-shortcut="' + CSS.escape(event.key) + '"]');
-    if (target) { target.click(); event.preventDefault(); }
+    if (!target) return;
+    event.preventDefault();
+    // The form is open already: go to it rather than reloading it (and losing what was typed).
+    if (target.getAttribute("aria-current") === "true" && focusActionForm()) return;
+    target.click();
+  });
+
+  // Fields that matter only for one answer of another field: data-show-when="outcome=promise_to_pay".
+  function fieldValue(form, name) {
+    const checked = form.querySelector('[name="' + name + '"]:checked');
+    if (checked) return checked.value;
+    const field = form.querySelector('select[name="' + name + '"], input[name="' + name + '"]:not([type=radio])');
+    return field ? field.value : "";
+  }
+  function applyConditions(root) {
+    (root || document).querySelectorAll("[data-show-when], [data-hide-when]").forEach(function (el) {
+      const form = el.closest("form");
+      if (!form) return;
+      const rule = el.getAttribute("data-show-when") || el.getAttribute("data-hide-when");
+      const parts = rule.split("=");
+      const matches = fieldValue(form, parts[0]) === parts[1];
+      el.hidden = el.hasAttribute("data-show-when") ? !matches : matches;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.form) applyConditions(event.target.form);
+  });
+  document.addEventListener("DOMContentLoaded", function () { applyConditions(document); });
+
+  // After htmx swapped the workspace or the action panel: conditions, then focus where the eye goes.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    applyConditions(document);
+    const swapped = event.detail.target;
+    if (!swapped || !swapped.id) return;
+    if (swapped.id === "arrangement-preview") return;
+    const flagged = document.querySelector("#workspace [data-autofocus]");
+    if (flagged) { flagged.focus(); return; }
+    if (swapped.id === "action-panel" || swapped.id === "workspace") focusActionForm();
   });
 })();
