@@ -3,7 +3,13 @@
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from collections_app.errors import DomainError
+from compliance.audit import audit_record
+
 from .models import Role, Team, User
+
+# The most calls a limit may allow in a day: a typo guard (a floor's busiest dialler makes a few hundred).
+MAX_DAILY_CALLS = 1000
 
 # Which model permissions each role's group carries (used by the Django admin and the API).
 ROLE_PERMISSION_APPS = {
@@ -76,3 +82,44 @@ def team_create(*, name: str, managers: list[User] = ()) -> Team:
     team.save()
     team.managers.set(managers)
     return team
+
+
+def may_manage_collector(by: User, collector: User) -> bool:
+    """An admin manages every collector; a manager those of the teams they lead."""
+    if by.is_superuser or by.role == Role.ADMIN:
+        return True
+    return (
+        by.role == Role.MANAGER and collector.team_id is not None and collector.team.managers.filter(pk=by.pk).exists()
+    )
+
+
+@transaction.atomic
+def collector_limits_set(*, user: User, daily_call_limit: int, daily_target: int, by: User) -> User:
+    """Set a collector's daily call limit and target (accounts worked a day). Audited."""
+    if user.role != Role.COLLECTOR:
+        raise DomainError(f"{user.username} is not a collector.", code="not_a_collector")
+    if not may_manage_collector(by, user):
+        raise DomainError("You can only set the limits of collectors in a team you manage.", code="forbidden")
+    for value, label, field in (
+        (daily_call_limit, "The daily call limit", "daily_call_limit"),
+        (daily_target, "The daily target", "daily_target"),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_DAILY_CALLS:
+            raise DomainError(
+                f"{label} must be a whole number from 0 to {MAX_DAILY_CALLS}.", code="invalid", field=field
+            )
+    if daily_target > daily_call_limit:
+        raise DomainError(
+            f"A target of {daily_target} accounts cannot be met with {daily_call_limit} calls a day.",
+            code="target_above_limit",
+            field="daily_target",
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = {"daily_call_limit": user.daily_call_limit, "daily_target": user.daily_target}
+    after = {"daily_call_limit": daily_call_limit, "daily_target": daily_target}
+    if before == after:
+        return user
+    user.daily_call_limit, user.daily_target = daily_call_limit, daily_target
+    user.save(update_fields=["daily_call_limit", "daily_target"])
+    audit_record(action="user.limits_set", actor=by, obj=user, before=before, after=after, detail=user.username)
+    return user

@@ -12,4 +12,5 @@ urlpatterns = [
     path("queue/next/", views.queue_next, name="queue_next"),
     path("imports/", include("collections_app.urls_imports")),
     path("dunning/", include("collections_app.urls_dunning")),
+    path("desk/", include("collections_app.urls_desk")),
 ]
