@@ -1,0 +1,73 @@
+"""Import benchmark: `import_portfolio` of a bundle beside its floor, a plain COPY of the same files.
+
+    DATABASE_URL=postgres://... python -m bench.imports BUNDLE_DIR
+
+The floor copies each CSV file into a plain table of text columns (no constraints, no index, no
+parsing): what PostgreSQL itself needs to take the rows in. The import then loads the same bundle
+through the real path (validation, allocation, caches, assignments).
+"""
+
+import argparse
+import csv
+import json
+import os
+import time
+from pathlib import Path
+
+FILES = ("debtors", "accounts", "invoices", "payments", "adjustments")
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def copy_floor(bundle: Path) -> dict:
+    """Seconds to COPY every file of the bundle into plain text tables, and the rows copied."""
+    from django.db import connection, transaction
+
+    rows = 0
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name in FILES:
+            path = bundle / f"{name}.csv"
+            if not path.exists():
+                continue
+            with path.open(newline="", encoding="utf-8") as handle:
+                header = next(csv.reader(handle))
+                columns = ", ".join(f'"{column}" text' for column in header)
+                cursor.execute(f"CREATE TEMPORARY TABLE bench_copy_{name} ({columns}) ON COMMIT DROP")
+                handle.seek(0)
+                cursor.copy_expert(f"COPY bench_copy_{name} FROM STDIN WITH (FORMAT csv, HEADER true)", handle)
+                rows += cursor.rowcount
+    return {"copy_floor": time.perf_counter() - started, "rows": rows}
+
+
+def import_bundle(bundle: Path) -> float:
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("import_portfolio", str(bundle), verbosity=0)
+    return time.perf_counter() - started
+
+
+def measure(bundle: Path) -> dict:
+    results = copy_floor(bundle)
+    results["import"] = import_bundle(bundle)
+    results["import_vs_copy"] = results["import"] / results["copy_floor"]
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("bundle", type=Path)
+    args = parser.parse_args(argv)
+    _setup()
+    print(json.dumps(measure(args.bundle), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
