@@ -158,9 +158,13 @@ class Command(BaseCommand):
             phone = account.debtor.contact_points.filter(kind=ContactKind.PHONE, opted_out=False).first()
             if phone is None:
                 continue
-            for _ in range(rng.randint(1, 3)):
-                # Mid-afternoon UTC on a recent day: inside calling hours in every US zone.
-                at = (now - datetime.timedelta(days=rng.randint(1, 25))).replace(hour=19, minute=rng.randint(0, 59))
+            # Mid-afternoon UTC on recent days: inside calling hours in every US zone. Oldest first,
+            # since the gate judges each call against the history before it, as on the day.
+            moments = sorted(
+                (now - datetime.timedelta(days=rng.randint(1, 25))).replace(hour=19, minute=rng.randint(0, 59))
+                for _ in range(rng.randint(1, 3))
+            )
+            for at in moments:
                 try:
                     with transaction.atomic():
                         activity_log(
