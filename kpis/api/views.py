@@ -2,7 +2,6 @@
 
 import datetime
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
@@ -70,8 +69,13 @@ class KpiViewSet(viewsets.ViewSet):
         "prints them: one object per (group, currency), amounts as strings, rates rounded to two decimals or "
         "null. A collector reads their own figures, a manager their teams', an admin the whole portfolio.",
         parameters=[KpiQuerySerializer],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A list of KPI objects.")},
-        examples=[OpenApiExample("One month", value=[EXAMPLE], response_only=True)],
+        responses={
+            200: OpenApiResponse(
+                {"type": "object", "additionalProperties": True},  # a list action: served as an array of these
+                description="One KPI object per (group, currency).",
+            )
+        },
+        examples=[OpenApiExample("One month", value=EXAMPLE, response_only=True)],
     )
     def list(self, request):
         query = KpiQuerySerializer(data=request.query_params)
