@@ -26,6 +26,8 @@ ROLE_PERMISSION_APPS = {
         "kpis": ("view", "add", "change", "delete"),
         "accounts": ("view", "add", "change", "delete"),
         "django_celery_beat": ("view", "add", "change", "delete"),
+        # Sign-in lockouts: an admin reads them and unlocks by deleting the attempt.
+        "axes": ("view", "delete"),
     },
 }
 

@@ -6,6 +6,8 @@ import datetime
 import io
 import json
 
+from compliance.exports import neutralise
+
 from .figures import FIELDS, figures
 from .inputs import BUCKETS, Inputs, group_cells
 from .selectors import ledger_inputs, rollup_inputs
@@ -65,7 +67,8 @@ def as_csv(rows: list[dict], by: str | None) -> str:
     writer = csv.DictWriter(out, fieldnames=flat_columns(by), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in flatten(row).items()})
+        # Group keys (creditor, team, segment) are user text: the shared guard keeps formulas inert.
+        writer.writerow({k: neutralise(v) for k, v in flatten(row).items()})
     return out.getvalue()
 
 

@@ -33,6 +33,21 @@ class BundleError(Exception):
     """The bundle cannot be read at all (no file, not UTF-8, a required column missing): nothing is imported."""
 
 
+def text_problem(name: str, raw) -> str:
+    """Why a CSV file is not UTF-8 text, or '' when it is; an upload is checked before it is stored."""
+    for number, data in enumerate(raw, start=1):
+        if b"\x00" in data:
+            return (
+                f"{name}: line {number} holds a NUL byte, so it is not a CSV text file "
+                "(a UTF-16 or binary file?). Save it as CSV UTF-8 and upload it again."
+            )
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"{name}: line {number} is not UTF-8 text (byte {exc.start + 1}); save the file as CSV UTF-8."
+    return ""
+
+
 class Bundle:
     """The CSV files of one bundle, read from a folder or straight out of a zip (never extracted)."""
 
@@ -110,6 +125,8 @@ class Bundle:
                 raise BundleError(
                     f"{name}: line {number} is not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8."
                 )
+            if "\x00" in text:
+                raise BundleError(f"{name}: line {number} holds a NUL byte; this is not a CSV text file.")
             if number == 1 and text.startswith("\ufeff"):  # Excel's byte-order mark
                 text = text[1:]
             yield text

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Role
 from accounts.permissions import role_required
 
-from ..importer.bundle import FILE_NAMES
+from ..importer.bundle import FILE_NAMES, text_problem
 from ..importer.report import OUTCOMES
 from ..models import ImportJob
 from ..services.imports import import_job_start, import_report_path
@@ -41,6 +41,24 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
+def _csv_members(files):
+    """(name, binary stream) of each bundle CSV in the upload, inside a zip or not."""
+    for upload in files:
+        if not upload.name.lower().endswith(".zip"):
+            yield upload.name, upload
+            continue
+        try:
+            archive = zipfile.ZipFile(upload)
+        except zipfile.BadZipFile:
+            raise forms.ValidationError(f"{upload.name} is not a readable zip file. Nothing was imported.")
+        for member in archive.namelist():
+            name = member.rsplit("/", 1)[-1]
+            if name in FILE_NAMES and not member.rsplit("/", 1)[0].startswith(("__MACOSX", ".")):
+                with archive.open(member) as raw:
+                    yield name, raw
+        upload.seek(0)
+
+
 class ImportForm(forms.Form):
     files = MultipleFileField(
         label="Bundle",
@@ -58,13 +76,15 @@ class ImportForm(forms.Form):
                 "Import a bundle this large with manage.py import_portfolio."
             )
         names = [f.name for f in files]
-        if len(files) == 1 and names[0].lower().endswith(".zip"):
-            return files
         unknown = [name for name in names if name not in FILE_NAMES]
-        if unknown:
+        if unknown and not (len(files) == 1 and names[0].lower().endswith(".zip")):
             raise forms.ValidationError(
                 f"{', '.join(unknown)}: choose one .zip, or CSV files named {', '.join(FILE_NAMES)}."
             )
+        for name, raw in _csv_members(files):
+            problem = text_problem(name, raw)
+            if problem:
+                raise forms.ValidationError(f"{problem} Nothing was imported.")
         return files
 
     def bundle(self) -> tuple[ContentFile, str]:

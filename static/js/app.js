@@ -72,4 +72,23 @@
     if (flagged) { flagged.focus(); return; }
     if (swapped.id === "action-panel" || swapped.id === "workspace") focusActionForm();
   });
+
+  // In place of inline handlers and styles, which the Content Security Policy forbids:
+  // meter bars take their width from data-percent (set through the CSSOM, which CSP allows),
+  // data-autosubmit submits its form on change, data-confirm asks before a button submits.
+  function applyMeters(root) {
+    (root || document).querySelectorAll("[data-percent]").forEach(function (bar) {
+      const percent = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-percent")) || 0));
+      bar.style.width = percent + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { applyMeters(document); });
+  document.addEventListener("htmx:load", function (event) { applyMeters(event.detail.elt); });
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-autosubmit]") && event.target.form) event.target.form.requestSubmit();
+  });
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+  });
 })();

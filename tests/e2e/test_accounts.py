@@ -17,8 +17,13 @@ def test_collector_searches_and_opens_an_account(make_user, sign_in):
     collector = make_user("collector", username="e2e_col")
     account = AccountFactory(debtor__name="Rosa Delgado", external_id="ACC-7781")
     account_assign(account=account, collector=collector)
-    invoice_create(account=account, amount=Decimal("980.00"), issued_on=datetime.date(2026, 6, 1),
-                   due_on=datetime.date(2026, 7, 1), external_id="INV-1")
+    invoice_create(
+        account=account,
+        amount=Decimal("980.00"),
+        issued_on=datetime.date(2026, 6, 1),
+        due_on=datetime.date(2026, 7, 1),
+        external_id="INV-1",
+    )
     payment_post(account=account, amount=Decimal("80.00"), received_on=datetime.date(2026, 7, 20))
 
     page = sign_in("e2e_col", "pw-e2e_col")
