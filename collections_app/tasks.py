@@ -1,7 +1,7 @@
 """Celery tasks of the collections domain: thin, idempotent wrappers that take ids and call the services."""
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from .services.imports import import_job_fail, import_job_run
@@ -11,16 +11,33 @@ from .services.imports import import_job_fail, import_job_run
 IMPORT_RETRIES = 3
 
 
+def _connection_errors() -> tuple:
+    """A lost connection as Django reports it, and as the driver does: the importer's COPY and
+    named cursors talk to the driver directly (seen when PostgreSQL cuts a worker mid-import). The
+    retry gets a fresh connection: Django checks a pooled one's health before reusing it."""
+    driver = connection.Database
+    return (OperationalError, InterfaceError, driver.OperationalError, driver.InterfaceError)
+
+
 @shared_task(bind=True, name="collections_app.import_run", max_retries=IMPORT_RETRIES)
 def import_run(self, job_id: int) -> str:
     """Run the import of an ImportJob (import_job_run), retrying on transient database errors."""
     try:
         return import_job_run(job_id)
-    except OperationalError as exc:
+    except _connection_errors() as exc:
         if self.request.retries >= self.max_retries:
             import_job_fail(job_id)
             raise
         raise self.retry(exc=exc, countdown=10 * 2**self.request.retries)
+
+
+@shared_task(name="collections_app.tasks.requeue_stale")
+def requeue_stale() -> int:
+    """Every few minutes: hand out again the import jobs whose message never reached a worker (the
+    broker was down when they were started). Reminders need no sweep: the dispatcher resends them."""
+    from .services.imports import import_jobs_requeue
+
+    return import_jobs_requeue()
 
 
 @shared_task(

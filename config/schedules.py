@@ -12,6 +12,8 @@ NIGHTLY_JOBS = [
     # chosen at night wait for each debtor's own hours; the dispatcher below sends them then.
     ("Dunning run", "collections_app.tasks.dunning_nightly", 3, 0),
     ("Send due dunning reminders", "collections_app.tasks.dunning_dispatch", "*", "*/10"),
+    # Jobs started while Redis was down wait in the database; this hands them out once it is back.
+    ("Requeue waiting imports", "collections_app.tasks.requeue_stale", "*", "*/5"),
 ]
 DUNNING_NIGHTLY_TASK = "collections_app.tasks.dunning_nightly"
 
@@ -24,7 +26,11 @@ def periodic_tasks_ensure(**kwargs):
         if PeriodicTask.objects.filter(name=name).exists():
             continue
         schedule, _ = CrontabSchedule.objects.get_or_create(
-            minute=str(minute), hour=str(hour), day_of_week="*", day_of_month="*", month_of_year="*",
+            minute=str(minute),
+            hour=str(hour),
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
             timezone=settings.TIME_ZONE,
         )
         PeriodicTask.objects.create(name=name, task=task, crontab=schedule)

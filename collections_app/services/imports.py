@@ -1,11 +1,14 @@
 """Portfolio import jobs started from the admin pages: queue one, run it, keep its report."""
 
+import datetime
+
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from compliance.exports import csv_lines
+from config.celery import enqueue, enqueue_on_commit
 
 from ..importer import BundleError, import_bundle
 from ..models import ImportJob
@@ -14,6 +17,9 @@ _FINISHED = (ImportJob.Status.DONE, ImportJob.Status.REJECTED, ImportJob.Status.
 # The page shows this many rejections; the downloadable report holds all of them.
 REJECTIONS_SHOWN = 500
 REPORT_HEADER = ["file", "line", "column", "reason"]
+# A job queued this long has lost its message (a worker takes it well within this). A job handed
+# out twice does no harm: a finished job is skipped, and an import is idempotent by external ids.
+REQUEUE_AFTER = datetime.timedelta(minutes=10)
 
 
 def import_report_path(job_id: int) -> str:
@@ -28,9 +34,19 @@ def import_job_start(*, upload, original_name: str, dry_run: bool, created_by) -
     job = ImportJob.objects.create(
         upload=upload, original_name=original_name[:255], dry_run=dry_run, created_by=created_by
     )
-    # After commit, so that a worker never looks for a job that is not saved yet.
-    transaction.on_commit(lambda: import_run.delay(job.id))
+    # With Redis down the job stays queued and import_jobs_requeue hands it out when it is back.
+    enqueue_on_commit(import_run, job.id)
     return job
+
+
+def import_jobs_requeue(*, older_than: datetime.timedelta = REQUEUE_AFTER) -> int:
+    """Enqueue again the jobs still queued after `older_than`: their message never reached a worker
+    (the broker was down, or lost it). Returns how many were handed out."""
+    from ..tasks import import_run
+
+    cutoff = timezone.now() - older_than
+    stale = ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lte=cutoff).order_by("pk")
+    return sum(enqueue(import_run, pk) for pk in stale.values_list("pk", flat=True))
 
 
 class _ProgressWriter:

@@ -9,12 +9,17 @@ collector's account is a 404 for the page, the form and the POST alike.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Role
+from accounts.models import IdempotencyRecord, Role
 from compliance.models import Hold, HoldReason
 
 from .. import forms as f
@@ -230,7 +235,8 @@ ACTIONS = {
                intro="Equal instalments; the last one takes the rounding.",
                template="collections_app/partials/actions/arrangement.html"),
         Action("payment", "Payment", f.PaymentForm, _perform_payment, "Record payment", "m",
-               fields={"posted_on": "received_on", "external_id": "reference"}),
+               fields={"posted_on": "received_on", "external_id": "reference"},
+               template="collections_app/partials/actions/payment.html"),
         Action("dispute", "Dispute", f.DisputeOpenForm, _perform_dispute, "Open dispute", "d",
                intro="Within the validation period a dispute holds collection until verification is sent."),
         Action("hold", "Hold", f.HoldPlaceForm, _perform_hold, "Place hold", "h",
@@ -363,6 +369,10 @@ def _panel(ctx: dict, account, inputs: dict, *, action_name, form, highlight) ->
     ctx["more"] = [a for a in ACTIONS.values() if not a.in_bar and action_available(a.name, inputs)]
     if action is not None and action.name == "arrangement":
         ctx["preview"] = _preview(account, form)
+    if action is not None and action.name in ONCE:
+        # A form shown again with its errors keeps its token: nothing was recorded under it yet.
+        kept = _form_token(form.data) if form.is_bound else None
+        ctx["form_token"] = kept or uuid.uuid4().hex
     return ctx
 
 
@@ -461,6 +471,79 @@ def _attach(form, action: Action, error: DomainError, lines: list[str], prefix: 
 
 
 # --------------------------------------------------------------------------------------------------
+# Once only: the payment form carries a one-time token, so a double click (or a resend after a
+# timeout) posts one payment and the second submission shows the first one's confirmation. The
+# token is kept as the API's Idempotency-Key record, inserted before the payment in the same
+# transaction: a concurrent duplicate waits on its unique index, then finds it.
+
+ONCE = {"payment"}
+FORM_TOKEN = "form_token"
+_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+class _TokenTaken(Exception):
+    pass
+
+
+def _form_token(data) -> str | None:
+    token = data.get(FORM_TOKEN, "")
+    return token if _TOKEN_RE.match(token) else None
+
+
+def _fingerprint(request) -> str:
+    fields = {k: v for k, v in request.POST.lists() if k not in (FORM_TOKEN, "csrfmiddlewaretoken")}
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{request.path}\n{canonical}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _replayed(request, token: str | None, *, strict: bool = True) -> str | None:
+    """The confirmation of the submission already recorded under this token, if any; the same token
+    with other values is refused (strict) or left to the form (not strict)."""
+    if token is None:
+        return None
+    record = IdempotencyRecord.objects.filter(user_id=request.user.pk, key=f"form:{token}").first()
+    if record is None:
+        return None
+    if record.body_hash != _fingerprint(request):
+        if not strict:
+            return None
+        raise DomainError(
+            "This form was already sent with other values. Open the payment form again to record another payment.",
+            code="form_reused",
+        )
+    return record.response_body["said"]
+
+
+def _perform_once(request, token: str, perform: Callable[[], str]) -> str:
+    """Run `perform` once per form token; a refusal (DomainError) rolls the token back with it."""
+    fingerprint = _fingerprint(request)
+    for _ in range(3):
+        said = _replayed(request, token)
+        if said is not None:
+            return said
+        try:
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        record = IdempotencyRecord.objects.create(
+                            user=request.user,
+                            key=f"form:{token}",
+                            method="POST",
+                            path=request.path[:255],
+                            body_hash=fingerprint,
+                        )
+                except IntegrityError:
+                    raise _TokenTaken from None
+                said = perform()
+                record.status_code, record.response_body = 200, {"said": said}
+                record.save(update_fields=["status_code", "response_body"])
+            return said
+        except _TokenTaken:
+            continue
+    raise DomainError("This form is being sent by another request: reload the page to see its result.", code="busy")
+
+
+# --------------------------------------------------------------------------------------------------
 # Views
 
 
@@ -486,10 +569,15 @@ def account_action(request, pk: int, name: str):
         messages.info(request, UNAVAILABLE[name])
         return redirect("account_detail", pk=account.pk)
     form = build_form(action, account, inputs, data=request.POST)
-    if not form.is_valid():
+    token = _form_token(request.POST) if name in ONCE else None
+    # Sent again after it was recorded: the first one's answer, before validating against a balance it changed.
+    said = _replayed(request, token, strict=False)
+    if said is None and not form.is_valid():
         return _render_workspace(request, account, status=422, action_name=name, form=form, inputs=inputs)
     try:
-        said = action.perform(request, account, form.cleaned_data, inputs)
+        if said is None:
+            perform = lambda: action.perform(request, account, form.cleaned_data, inputs)  # noqa: E731
+            said = _perform_once(request, token, perform) if token else perform()
     except Partly as partly:
         # The call stands; the promise (or callback) opens again with the reason it was refused.
         account = _account(request, pk)

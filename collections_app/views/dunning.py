@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.permissions import role_required
+from config.celery import enqueue
 
 from ..errors import DomainError
 from ..forms_dunning import PolicyForm, PreviewForm, StageForm, TemplateForm
@@ -236,7 +237,9 @@ def tonight(request):
 def run_start(request):
     from ..tasks import dunning_nightly
 
-    dunning_nightly.delay()
+    if not enqueue(dunning_nightly):
+        messages.error(request, "The run could not start: Redis is unreachable. Start it again when it is back.")
+        return redirect("dunning:home")
     messages.success(request, "The run has started. Reminders outside the debtors' hours wait for them.")
     return redirect("dunning:home")
 

@@ -84,3 +84,45 @@ def celery_worker_process(transactional_db):
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+# Shared by the tests that kill workers or wait for them (integration/, faults/).
+
+
+def wait_until(condition, timeout: float = 60, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def worker_tree(pid: int) -> list[int]:
+    """The worker and its pool processes (children by /proc), to kill them all at once."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(entry.name))
+    return [pid, *children]
+
+
+def start_worker(name: str) -> subprocess.Popen:
+    from config.celery import app
+
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database_url_for_test_db())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=2",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not app.control.ping(timeout=0.5):
+        if process.poll() is not None:
+            pytest.fail(f"the Celery worker {name} exited at start")
+    return process
