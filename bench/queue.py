@@ -1,18 +1,35 @@
-"""Queue benchmark: server time of "next account" and of the queue page, p50/p95/p99.
+"""Queue benchmark: server time of "next account" and of the queue page, p50/p95/p99, and throughput.
 
     DATABASE_URL=postgres://... python -m bench.queue [--samples 200] [--at 2026-11-23T18:00:00Z]
+        [--users 32] [--seconds 20] [--no-load]
 
-Measured in-process (no network), per request, for the collectors holding accounts, at a moment
-inside calling hours across the continental US (default 18:00 UTC today), so the gate lets most
-accounts through, as on a working afternoon.
+Latency is measured in-process (no network), per request, for the collectors holding accounts, at a
+moment inside calling hours across the continental US (default 18:00 UTC today), so the gate lets
+most accounts through, as on a working afternoon.
+
+Throughput: gunicorn (DEBUG off, bench/settings.py) serves the same database while locust (headless)
+runs `--users` signed-in collectors back to back (sessions spread round the collectors that hold
+accounts), first against the floor, a bare page rendering 50 of the collector's accounts from one
+indexed query in the site's layout (bench/floor_urls.py), then against /queue/. Pages/s and
+p50/p95/p99 of each, and the queue's share of the floor's pages/s.
 """
 
 import argparse
+import csv
 import datetime
 import json
 import os
+import secrets
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _setup():
@@ -79,13 +96,131 @@ def measure(samples: int = 200, at: datetime.datetime | None = None) -> dict:
     return results
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _sessions(collectors: list, users: int) -> list[str]:
+    """One signed-in session per simulated collector, round the collectors (stored where gunicorn reads them)."""
+    from django.conf import settings
+    from django.test import Client
+
+    keys = []
+    for i in range(users):
+        client = Client()
+        client.force_login(collectors[i % len(collectors)], backend="django.contrib.auth.backends.ModelBackend")
+        keys.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    return keys
+
+
+def _wait_up(url: str, cookie: str, warm: int) -> None:
+    """Until gunicorn answers, then `warm` requests so every worker has loaded the code."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=30).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    for _ in range(warm):
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=30).read()
+
+
+def load(paths: list[str], sessions: list[str], *, secret_key: str, seconds: int) -> dict:
+    """Pages/s and p50/p95/p99 (ms) of each path under len(sessions) back-to-back users, one gunicorn."""
+    port = _free_port()
+    workers = (os.cpu_count() or 1) * 2 + 1
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secret_key,
+        "BENCH_SESSIONS": ",".join(sessions),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+        + ["--log-level", "warning"],
+        env=env,
+        cwd=ROOT,
+    )
+    results = {"users": len(sessions), "seconds": seconds, "gunicorn_workers": workers}
+    try:
+        for path in paths:
+            host = f"http://127.0.0.1:{port}"
+            _wait_up(host + path, f"sessionid={sessions[0]}", warm=workers * 4)
+            with tempfile.TemporaryDirectory() as tmp:
+                # locust exits 1 when any request failed: the failures are counted in the figures instead.
+                done = subprocess.run(
+                    [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
+                    + ["-u", str(len(sessions)), "-r", str(len(sessions)), "-t", f"{seconds}s", "--host", host]
+                    + ["--csv", f"{tmp}/load", "--only-summary", "--loglevel", "WARNING"],
+                    env={**env, "BENCH_PATH": path},
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                )
+                if not Path(f"{tmp}/load_stats.csv").exists():
+                    raise SystemExit(f"locust failed:\n{done.stderr[-3000:]}")
+                with open(f"{tmp}/load_stats.csv") as f:
+                    row = next(r for r in csv.DictReader(f) if r["Name"] == path)
+            results[path] = {
+                "pages_per_s": round(float(row["Requests/s"]), 1),
+                "p50_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+                "p99_ms": float(row["99%"]),
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+            }
+    finally:
+        server.terminate()
+        server.wait(30)
+    return results
+
+
+def measure_load(users: int = 32, seconds: int = 20) -> dict:
+    """The queue page against its floor at `users` concurrent collectors (see the module's docstring)."""
+    from django.db.models import Count
+    from django.test import override_settings
+
+    from accounts.models import Role, User
+
+    collectors = list(
+        User.objects.filter(role=Role.COLLECTOR, is_active=True)
+        .annotate(n=Count("accounts"))
+        .filter(n__gt=0)
+        .order_by("pk")
+    )
+    # DEBUG off refuses the default key: the sessions are signed with the key gunicorn is given.
+    secret_key = secrets.token_urlsafe(40)
+    with override_settings(SECRET_KEY=secret_key):
+        sessions = _sessions(collectors, users)
+    figures = load(["/bench/floor/", "/queue/"], sessions, secret_key=secret_key, seconds=seconds)
+    floor, page = figures.pop("/bench/floor/"), figures.pop("/queue/")
+    return {
+        **figures,
+        "floor": floor,
+        "queue_page": page,
+        "queue_vs_floor": round(page["pages_per_s"] / floor["pages_per_s"], 2) if floor["pages_per_s"] else None,
+    }
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--at", type=datetime.datetime.fromisoformat)
+    parser.add_argument("--users", type=int, default=32, help="concurrent collectors in the load test")
+    parser.add_argument("--seconds", type=int, default=20, help="length of each load test")
+    parser.add_argument("--no-load", action="store_true", help="latency only, no gunicorn and locust")
     args = parser.parse_args(argv)
     _setup()
-    print(json.dumps(measure(args.samples, args.at), indent=2))
+    results = measure(args.samples, args.at)
+    if not args.no_load:
+        results["load"] = measure_load(args.users, args.seconds)
+    print(json.dumps(results, indent=2))
     return 0
 
 

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from accounts.models import Role
 from compliance.gate import Decision, contact_decisions
-from compliance.selectors import accounts_with_contactability
+from compliance.gate.zones import US_ZONES, _in_window, _zone
+from compliance.models import StateRule
+from compliance.selectors import _local_midnight_utc, accounts_with_contactability, policy_current
 
 from .models import Account, AccountStatus, Activity, Channel, Direction, Outcome, Promise, PromiseStatus
 from .models.queue import QueueStrategy
@@ -213,9 +219,10 @@ def next_account(
         return NextAccount(None, reason="not_collector")
     if calls_today(user=user, now=now) >= user.daily_call_limit:
         return NextAccount(None, reason="limit")
-    ready = queue_ready(user=user, now=now, queryset=queryset).exclude(pk__in=skip).select_related("debtor")
     for offset in range(0, NEXT_CANDIDATES * NEXT_ROUNDS, NEXT_CANDIDATES):
-        candidates = list(ready[offset : offset + NEXT_CANDIDATES])
+        candidates = _ready_candidates(
+            user=user, now=now, queryset=queryset, skip=skip, offset=offset, limit=NEXT_CANDIDATES
+        )
         if not candidates:
             break
         decisions = contact_decisions(candidates, channel=Channel.CALL, at=now)
@@ -224,3 +231,300 @@ def next_account(
             if decision.allowed:
                 return NextAccount(account, point)
     return NextAccount(None, reason="empty")
+
+
+# ruff: noqa: S608 -- the fast path's SQL is fixed text and numbers; every value is a parameter.
+# --- PostgreSQL fast path -----------------------------------------------------------------------
+# The ORM spends ~0.1 s building and compiling the scored, gate-annotated queryset on every call.
+# On PostgreSQL the same ranking is one hand-written statement with the weights, dates and zone
+# cutoffs as parameters, and, for "next account", the gate's set rules are evaluated in score order
+# only until enough candidates pass. It must answer exactly as `queue_ready`/`queue_not_now` do
+# (tests/collections_app/test_queue_sql.py holds them side by side); SQLite keeps the ORM path.
+
+_SCORE_SQL = {
+    "weight_days_past_due": (
+        "CASE WHEN a.oldest_open_due_on IS NULL OR a.oldest_open_due_on >= %(today)s THEN 0"
+        " WHEN a.oldest_open_due_on >= %(d30)s THEN 20 WHEN a.oldest_open_due_on >= %(d60)s THEN 40"
+        " WHEN a.oldest_open_due_on >= %(d90)s THEN 60 WHEN a.oldest_open_due_on >= %(d120)s THEN 80 ELSE 100 END"
+    ),
+    "weight_balance": "CASE "
+    + " ".join(f"WHEN a.balance < {bound} THEN {score}" for bound, score in BALANCE_BANDS)
+    + " ELSE 100 END",
+    "weight_promise_due": (
+        "CASE WHEN EXISTS (SELECT 1 FROM collections_app_promise p WHERE p.account_id = a.id"
+        " AND p.status = 'pending' AND p.due_on <= %(today)s) THEN 100 ELSE 0 END"
+    ),
+    "weight_broken_promise": (
+        "CASE WHEN EXISTS (SELECT 1 FROM collections_app_promise p WHERE p.account_id = a.id"
+        " AND p.status = 'broken' AND p.resolved_on >= %(broken_since)s) THEN 100 ELSE 0 END"
+    ),
+    "weight_callback": "CASE WHEN a.callback_at <= %(now)s THEN 100 ELSE 0 END",
+    "weight_last_contact": (
+        "CASE WHEN a.last_contact_at IS NULL THEN 100 WHEN a.last_contact_at > %(c2)s THEN 0"
+        " WHEN a.last_contact_at > %(c7)s THEN 25 WHEN a.last_contact_at > %(c14)s THEN 50"
+        " WHEN a.last_contact_at > %(c30)s THEN 75 ELSE 100 END"
+    ),
+    "weight_priority": "LEAST(GREATEST(a.priority_score, 0), 100)",
+}
+_INITIATED_SQL = (
+    "SELECT count(*) FROM collections_app_activity ac LEFT JOIN collections_app_contactpoint cp"
+    " ON cp.id = ac.contact_point_id WHERE ac.account_id = q.id AND ac.channel IN ('call', 'sms')"
+    " AND ac.direction = 'outbound' AND ac.is_attempt AND ac.occurred_at <= %(now)s AND ac.occurred_at >= {since}"
+    " AND {usage}"
+)
+_PERSONAL = "cp.usage IN ('home', 'mobile')"
+# A scalar subquery, not EXISTS: the planner would hash EXISTS over every number of every debtor.
+_PHONE_SQL = (
+    "((SELECT 1 FROM collections_app_contactpoint cp WHERE cp.debtor_id = q.debtor_id AND cp.kind = 'phone'"
+    " AND {usage} LIMIT 1) IS NOT NULL)"
+)
+
+
+class _Sql:
+    """A statement's named parameters, added as the text is written."""
+
+    def __init__(self, **params):
+        self.params = params
+
+    def add(self, value) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+    def zone_case(self, zones: list[str], *, at: datetime.datetime, days: int, tz: str) -> str:
+        """`_cutoff_by_zone` as text: the start of the debtor's local day `days - 1` days ago."""
+        fallback = min(_local_midnight_utc(at, ZoneInfo(z), days - 1) for z in (*US_ZONES, "UTC"))
+        whens = " ".join(
+            f"WHEN {self.add(name)} THEN {self.add(_local_midnight_utc(at, zone, days - 1))}"
+            for name in zones
+            if name and (zone := _zone(name)) is not None
+        )
+        return f"(CASE {tz} {whens} ELSE {self.add(fallback)} END)" if whens else self.add(fallback)
+
+
+def _base_sql(sql: _Sql, *, user, queryset: QuerySet | None) -> str | None:
+    """The accounts to rank: the collector's queue, or a narrower queryset of it (None when empty)."""
+    if queryset is None:
+        statuses = ", ".join(sql.add(s) for s in QUEUE_STATUSES)
+        return f"a.assigned_to_id = {sql.add(user.pk)} AND a.status IN ({statuses}) AND a.balance > 0"
+    try:
+        inner, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    with connection.cursor() as cursor:
+        literal = cursor.mogrify(inner, params).decode()
+    return f"a.id IN ({literal.replace('%', '%%')})"
+
+
+def _ready_sql(sql: _Sql, zones: list[str], *, now: datetime.datetime, tz: str, region: str) -> str:
+    """`queue_ready`'s conditions over a ranked row `q` (its debtor's zone and region given as SQL): active, not
+    waiting, and the gate's set rules for a call."""
+    policy = policy_current()
+    rules = list(StateRule.objects.filter(active=True))
+    start, end = policy.call_window_start, policy.call_window_end
+    open_zones = [name for name in zones if name and (z := _zone(name)) is not None and _in_window(now, z, start, end)]
+    unknown_open = all(_in_window(now, ZoneInfo(z), start, end) for z in US_ZONES)
+    cap_since = sql.zone_case(zones, at=now, days=policy.cap_period_days, tz=tz)
+    quiet_since = sql.zone_case(zones, at=now, days=policy.days_after_conversation, tz=tz)
+    cap_whens = " ".join(
+        f"WHEN {sql.add(rule.region)} THEN {sql.add(min(policy.weekly_call_cap, rule.weekly_call_cap))}"
+        for rule in rules
+        if rule.weekly_call_cap is not None
+    )
+    cap = f"(CASE {region} {cap_whens} ELSE %(weekly_cap)s END)" if cap_whens else "%(weekly_cap)s"
+    sql.params["weekly_cap"] = policy.weekly_call_cap
+    state_capped = []
+    for rule in rules:
+        if rule.personal_cap is None and rule.other_cap is None:
+            continue
+        full = {}
+        for kind, limit, days, usage in (
+            ("personal", rule.personal_cap, rule.personal_cap_days, _PERSONAL),
+            ("other", rule.other_cap, rule.other_cap_days, f"(cp.id IS NULL OR NOT {_PERSONAL})"),
+        ):
+            since = sql.zone_case(zones, at=now, days=days, tz=tz)
+            counted = _INITIATED_SQL.format(since=since, usage=usage)
+            full[kind] = f"(({counted}) >= {sql.add(limit)})" if limit is not None else "FALSE"
+        has_personal = _PHONE_SQL.format(usage=_PERSONAL)
+        has_other = _PHONE_SQL.format(usage=f"NOT {_PERSONAL}")
+        state_capped.append(
+            f"({region} = {sql.add(rule.region)} AND ({full['personal']} OR {full['other']})"
+            f" AND ({full['personal']} OR NOT {has_personal}) AND ({full['other']} OR NOT {has_other}))"
+        )
+    capped = " OR ".join(state_capped) or "FALSE"
+    return f"""COALESCE(q.status = 'active'
+        AND NOT COALESCE(q.next_action_on > %(today)s OR q.callback_at > %(now)s, FALSE)
+        AND ({tz} = ANY({sql.add(open_zones)}) OR ({tz} = '' AND {sql.add(unknown_open)}))
+        AND NOT EXISTS (SELECT 1 FROM compliance_hold h WHERE h.account_id = q.id AND {_HOLD_ACTIVE})
+        AND NOT EXISTS (SELECT 1 FROM compliance_hold h WHERE h.debtor_id = q.debtor_id AND {_HOLD_ACTIVE})
+        AND NOT EXISTS (SELECT 1 FROM collections_app_dispute ds WHERE ds.account_id = q.id
+            AND ds.resolved_at IS NULL AND ds.within_validation_period)
+        AND NOT EXISTS (SELECT 1 FROM collections_app_activity ac WHERE ac.account_id = q.id AND ac.is_conversation
+            AND ac.channel IN ('call', 'inbound_call') AND ac.occurred_at >= {quiet_since} AND ac.occurred_at <= %(now)s)
+        AND (SELECT count(*) FROM collections_app_activity ac WHERE ac.account_id = q.id AND ac.channel = 'call'
+            AND ac.direction = 'outbound' AND ac.is_attempt AND ac.occurred_at >= {cap_since}
+            AND ac.occurred_at <= %(now)s) < {cap}
+        AND NOT ({capped}), FALSE)"""
+
+
+_HOLD_ACTIVE = (
+    "h.released_at IS NULL AND h.starts_at <= %(now)s AND (h.ends_at IS NULL OR h.ends_at > %(now)s)"
+    " AND h.channel IN ('', 'call')"
+)
+
+
+def _ranked_sql(
+    *, user, now: datetime.datetime, queryset: QuerySet | None, skip=(), active_only: bool = False, tz: str, region: str
+) -> tuple[_Sql, str, str] | None:
+    """The statement's parameters, the scored rows and the ready condition over a row of them (`q`)."""
+    today = timezone.localtime(now).date()
+    sql = _Sql(
+        now=now,
+        today=today,
+        **{f"d{n}": today - datetime.timedelta(days=n) for n in (30, 60, 90, 120)},
+        **{f"c{n}": now - datetime.timedelta(days=n) for n in (2, 7, 14, 30)},
+        broken_since=today - datetime.timedelta(days=BROKEN_PROMISE_DAYS),
+    )
+    base = _base_sql(sql, user=user, queryset=queryset)
+    if base is None:
+        return None
+    if skip:
+        base += f" AND a.id <> ALL({sql.add(list(skip))})"
+    if active_only:  # only active accounts can be ready: no need to score the others
+        base += " AND a.status = 'active'"
+    weights = strategy_for(user).weights()
+    terms = [f"({_SCORE_SQL[name]}) * {sql.add(weight)}" for name, weight in weights.items() if weight]
+    score = " + ".join(terms) or "0"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT d.timezone FROM collections_app_account a"
+            f" JOIN collections_app_debtor d ON d.id = a.debtor_id WHERE {base}",
+            sql.params,
+        )
+        zones = sorted(row[0] for row in cursor.fetchall())
+    rows = f"""SELECT a.id, a.balance, a.debtor_id, a.status, a.next_action_on, a.callback_at, {score} AS score
+        FROM collections_app_account a WHERE {base}"""
+    return sql, rows, _ready_sql(sql, zones, now=now, tz=tz, region=region)
+
+
+def _fetch(statement: str, params: dict) -> list[tuple]:
+    """Rows of a ranking statement, with JIT off: compiling its many subplans takes longer than running them.
+
+    Sent as one string, the two statements run in one transaction (an implicit one outside `atomic`),
+    so SET LOCAL ends with it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off; " + statement, params)
+        return cursor.fetchall()
+
+
+def _accounts(ids_scores: list[tuple[int, int]], *related: str) -> list[Account]:
+    """The accounts of ranked ids, in rank order, with `queue_score` set as the ORM path annotates it."""
+    found = Account.objects.select_related(*related).in_bulk([pk for pk, _ in ids_scores])
+    accounts = []
+    for pk, score in ids_scores:
+        account = found[pk]
+        account.queue_score = score
+        accounts.append(account)
+    return accounts
+
+
+def _ready_candidates_sql(*, user, now, queryset, skip, offset: int, limit: int) -> list[Account]:
+    """Ready accounts `offset`..`offset + limit`, best first: the gate's set rules run in score order and stop early."""
+    # The debtor is read row by row down the sorted list, only for the rows the gate's rules look at.
+    ranked = _ranked_sql(
+        user=user,
+        now=now,
+        queryset=queryset,
+        skip=skip,
+        active_only=True,
+        tz="(SELECT d.timezone FROM collections_app_debtor d WHERE d.id = q.debtor_id)",
+        region="(SELECT UPPER(d.region) FROM collections_app_debtor d WHERE d.id = q.debtor_id)",
+    )
+    if ranked is None:
+        return []
+    sql, rows, ready = ranked
+    # Sorted first (OFFSET 0 keeps PostgreSQL from flattening the subquery), then the gate's rules run
+    # down the sorted rows until `offset + limit` pass: the outer ORDER BY reuses the inner sort.
+    statement = f"""SELECT q.id, q.score FROM ({rows} ORDER BY score DESC, a.balance DESC, a.id OFFSET 0) q
+        WHERE {ready} ORDER BY q.score DESC, q.balance DESC, q.id LIMIT {int(limit)} OFFSET {int(offset)}"""
+    return _accounts(_fetch(statement, sql.params), "debtor")
+
+
+# A page number below 1 means the last page, as Paginator.get_page has it; the statement clamps it.
+_LAST = 2**62
+
+
+def _first_row(number, size: int) -> int:
+    try:
+        n = int(number)
+    except (TypeError, ValueError):
+        return 0
+    return (n - 1) * size if n >= 1 else _LAST
+
+
+class _OnePage:
+    """One fetched page of a ranked list of `total` rows: what Paginator needs to number and show it."""
+
+    def __init__(self, rows: list[Account], total: int):
+        self.rows, self.total = rows, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, _):
+        return self.rows
+
+
+def _queue_pages_sql(*, user, now, queryset, ready_page, held_page, size: int) -> tuple[Page, Page]:
+    ranked = _ranked_sql(user=user, now=now, queryset=queryset, tz="q.tz", region="q.region")
+    found = []
+    if ranked is not None:
+        sql, rows, ready = ranked
+        sql.params.update(size=size, ready_from=_first_row(ready_page, size), held_from=_first_row(held_page, size))
+        statement = f"""SELECT s.id, s.score, s.ready, s.n_ready, s.n_held, s.rn FROM (
+            SELECT w.*, CASE WHEN w.ready THEN LEAST(%(ready_from)s, (GREATEST(w.n_ready - 1, 0) / %(size)s) * %(size)s)
+                ELSE LEAST(%(held_from)s, (GREATEST(w.n_held - 1, 0) / %(size)s) * %(size)s) END AS start
+            FROM (
+                SELECT r.id, r.score, r.ready, count(*) FILTER (WHERE r.ready) OVER () AS n_ready,
+                    count(*) FILTER (WHERE NOT r.ready) OVER () AS n_held,
+                    row_number() OVER (PARTITION BY r.ready ORDER BY r.score DESC, r.balance DESC, r.id) AS rn
+                FROM (SELECT q.id, q.score, q.balance, {ready} AS ready FROM (
+                    SELECT s.*, d.timezone AS tz, UPPER(d.region) AS region
+                    FROM ({rows}) s JOIN collections_app_debtor d ON d.id = s.debtor_id
+                ) q OFFSET 0) r
+            ) w
+        ) s WHERE s.rn > s.start AND s.rn <= s.start + %(size)s ORDER BY s.ready DESC, s.rn"""
+        found = _fetch(statement, sql.params)
+    counts = (found[0][3], found[0][4]) if found else (0, 0)
+    accounts = {account.pk: account for account in _accounts([row[:2] for row in found], "debtor", "creditor")}
+    pages = []
+    for is_ready, total in zip((True, False), counts, strict=True):
+        part = [row for row in found if row[2] is is_ready]
+        number = (part[0][5] - 1) // size + 1 if part else 1
+        pages.append(Paginator(_OnePage([accounts[row[0]] for row in part], total), size).page(number))
+    return pages[0], pages[1]
+
+
+def queue_pages(
+    *, user, now: datetime.datetime, queryset: QuerySet | None = None, ready_page=1, held_page=1, size: int = 50
+) -> tuple[Page, Page]:
+    """One page of the ready list and one of the held-back list, each with its count, debtor and creditor loaded.
+
+    Page numbers follow `Paginator.get_page` (not a number: the first; out of range: the last).
+    """
+    if connection.vendor == "postgresql":
+        return _queue_pages_sql(
+            user=user, now=now, queryset=queryset, ready_page=ready_page, held_page=held_page, size=size
+        )
+    ready = queue_ready(user=user, now=now, queryset=queryset).select_related("debtor", "creditor")
+    held = queue_not_now(user=user, now=now, queryset=queryset).select_related("debtor", "creditor")
+    return Paginator(ready, size).get_page(ready_page), Paginator(held, size).get_page(held_page)
+
+
+def _ready_candidates(*, user, now, queryset, skip, offset: int, limit: int) -> list[Account]:
+    """The ready accounts at `offset`, best first, with their debtor: what the exact gate judges next."""
+    if connection.vendor == "postgresql":
+        return _ready_candidates_sql(user=user, now=now, queryset=queryset, skip=skip, offset=offset, limit=limit)
+    ready = queue_ready(user=user, now=now, queryset=queryset).exclude(pk__in=skip).select_related("debtor")
+    return list(ready[offset : offset + limit])

@@ -11,7 +11,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role
 
 from ..filters import AccountFilter
-from ..queue import next_account, progress_today, queue_accounts, queue_not_now, queue_ready, why_not_now
+from ..queue import next_account, progress_today, queue_accounts, queue_not_now, queue_pages, why_not_now
 from .wording import debtor_zone, opening, why_verdict
 
 PAGE_SIZE = 50
@@ -71,12 +70,14 @@ def queue_context(request) -> dict:
     bucket = filterset.form.fields["bucket"]
     bucket.widget.choices = [("", "Any aging"), *[c for c in bucket.choices if c[0]]]
     filtered = filterset.qs
-    ready = Paginator(
-        queue_ready(user=user, now=now, queryset=filtered).select_related("debtor", "creditor"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    held = Paginator(
-        queue_not_now(user=user, now=now, queryset=filtered).select_related("debtor", "creditor"), PAGE_SIZE
-    ).get_page(request.GET.get("held_page"))
+    ready, held = queue_pages(
+        user=user,
+        now=now,
+        queryset=filtered,
+        ready_page=request.GET.get("page"),
+        held_page=request.GET.get("held_page"),
+        size=PAGE_SIZE,
+    )
     held_rows = list(held.object_list)
     answers = why_not_now(held_rows, now=now) if held_rows else {}
     rows = []
