@@ -3,7 +3,7 @@
 Runs on the database Django is configured for (meant for PostgreSQL with a generated portfolio)::
 
     DATABASE_URL=postgres://... [REDIS_URL=redis://...] python -m bench.dunning \
-        [--date YYYY-MM-DD] [--at ISO-MOMENT] [--in-process] [--fresh] [--explain] [--limit N] [--json]
+        [--date YYYY-MM-DD] [--at ISO-MOMENT] [--in-process] [--workers N] [--fresh] [--explain] [--limit N] [--json]
 
 The default policy (dunning_defaults_ensure) is created when none exists. The run is pinned to
 `--at` (default: the date at 16:00 UTC, within contact hours in every US zone) so that emails and
@@ -14,7 +14,10 @@ and a worker answering, the chunks go through Redis to the workers (start them w
 EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend and
 DUNNING_SMS_BACKEND=collections_app.dunning.sms.FileSmsBackend so no message leaves the machine);
 otherwise (or with --in-process) the chunks are sent in this process with the dummy email backend
-and a null SMS backend. Duplicates: reminders sharing (account, stage, cycle), reminders with more
+and a null SMS backend. With REDIS_URL and --workers N the benchmark starts N single-process workers
+itself (dummy email, file SMS) and, before sending, measures the floor: the rate at which they turn
+round no-op tasks (config.ping) on the same broker. Sending is timed from dispatch to the last
+reminder settled. Duplicates: reminders sharing (account, stage, cycle), reminders with more
 than one contact-log row, and SMS keys written twice (file backend).
 """
 
@@ -22,7 +25,13 @@ import argparse
 import datetime
 import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR_TASKS = 2000
 
 
 def _setup():
@@ -50,6 +59,70 @@ def _workers_available() -> bool:
         return bool(app.control.ping(timeout=1.0))
     except Exception:
         return False
+
+
+def workers_start(count: int, sms_file: str) -> list[subprocess.Popen]:
+    """`count` single-process Celery workers on this database and broker, sending nowhere."""
+    from config.celery import app
+
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        DUNNING_SMS_BACKEND="collections_app.dunning.sms.FileSmsBackend",
+        DUNNING_SMS_FILE=sms_file,
+    )
+    app.control.purge()
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"bench{i}-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for i in range(count)
+    ]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(app.control.ping(timeout=0.5)) < count:
+        pass
+    return processes
+
+
+def workers_stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def noop_floor(tasks: int = FLOOR_TASKS) -> dict:
+    """The broker's floor: no-op tasks sent and their results collected, per second, by the running workers."""
+    from celery.result import ResultSet
+
+    from config.celery import ping
+
+    seconds = time.perf_counter()
+    ResultSet([ping.delay() for _ in range(tasks)]).join_native(timeout=600)  # results fetched in bulk
+    elapsed = time.perf_counter() - seconds
+    return {"tasks": tasks, "seconds": round(elapsed, 3), "per_second": round(tasks / elapsed, 1)}
 
 
 def duplicates(since=None) -> dict:
@@ -106,9 +179,11 @@ def measure(
     fresh: bool = False,
     explain: bool = False,
     limit: int | None = None,
+    workers: int = 0,
     timeout: float = 3600,
 ) -> dict:
     from django.conf import settings
+    from django.db import connection
     from django.db.models import Count, Q
     from django.utils import timezone
 
@@ -120,6 +195,10 @@ def measure(
     dunning.dunning_defaults_ensure()
     if fresh:
         DunningReminder.objects.all().delete()
+        if connection.vendor == "postgresql":
+            # As new: statistics of the deleted rows would mislead the planner of the first stage.
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM ANALYZE {DunningReminder._meta.db_table}")
     started_at = timezone.now()
     report: dict = {"date": day.isoformat(), "at": at.isoformat(), "accounts": Account.objects.count()}
 
@@ -132,6 +211,14 @@ def measure(
     if explain:
         report["largest_stage_plan"] = explain_largest_stage(day, at)
 
+    started: list[subprocess.Popen] = []
+    if workers and settings.REDIS_URL and not in_process:
+        sms_file = f"/tmp/bench_dunning_sms_{os.getpid()}.jsonl"
+        settings.DUNNING_SMS_BACKEND = "collections_app.dunning.sms.FileSmsBackend"
+        settings.DUNNING_SMS_FILE = sms_file
+        started = workers_start(workers, sms_file)
+        report["workers"] = workers
+        report["noop_floor"] = noop_floor()
     through_workers = not in_process and _workers_available()
     report["mode"] = "workers" if through_workers else "in-process"
     pending = Q(state=ReminderState.PENDING) & (Q(send_after__isnull=True) | Q(send_after__lte=at))
@@ -141,18 +228,20 @@ def measure(
     chunks = [ids[i : i + dunning.CHUNK_SIZE] for i in range(0, len(ids), dunning.CHUNK_SIZE)]
     report["sent_sample"] = len(ids)
     report["chunks"] = len(chunks)
+    # The sample as an id range of the run: polled every half second, so no list of 100,000 ids.
+    sample = DunningReminder.objects.filter(run=run, pk__gte=ids[0] if ids else 0, pk__lte=ids[-1] if ids else 0)
     seconds = time.perf_counter()
     if through_workers:
         from collections_app.tasks import dunning_send_chunk
 
-        for chunk in chunks:
-            dunning_send_chunk.delay(chunk[0], chunk[-1], at.isoformat())
+        if limit:
+            for chunk in chunks:
+                dunning_send_chunk.delay(chunk[0], chunk[-1], at.isoformat())
+        else:
+            dunning.dunning_dispatch(now=at)  # the nightly path: sweep, then chunks of ids
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            waiting = DunningReminder.objects.filter(
-                pk__in=ids, state__in=[ReminderState.PENDING, ReminderState.SENDING]
-            )
-            if not waiting.filter(pending | Q(state=ReminderState.SENDING)).exists():
+            if not sample.filter(pending | Q(state=ReminderState.SENDING)).exists():
                 break
             time.sleep(0.5)
     else:
@@ -161,12 +250,15 @@ def measure(
         for chunk in chunks:
             dunning.reminders_send(lo=chunk[0], hi=chunk[-1], now=at)
     elapsed = time.perf_counter() - seconds
-    states = dict(DunningReminder.objects.filter(pk__in=ids).order_by().values_list("state").annotate(n=Count("id")))
+    workers_stop(started)
+    states = dict(sample.order_by().values_list("state").annotate(n=Count("id")))
     sent = states.get(ReminderState.SENT, 0)
     report["send_seconds"] = round(elapsed, 3)
     report["states"] = states
     report["sends_per_second"] = round(sent / elapsed, 1) if elapsed else None
     report["settled_per_second"] = round(sum(states.values()) / elapsed, 1) if elapsed else None
+    if "noop_floor" in report and report["sends_per_second"]:
+        report["sends_vs_noop_floor"] = round(report["sends_per_second"] / report["noop_floor"]["per_second"], 3)
     report["duplicates"] = duplicates(since=started_at)
     report["ok"] = not any(report["duplicates"].values())
     return report
@@ -177,6 +269,7 @@ def main(argv=None) -> int:
     parser.add_argument("--date", type=datetime.date.fromisoformat, default=None)
     parser.add_argument("--at", type=datetime.datetime.fromisoformat, default=None, help="moment the gate is asked")
     parser.add_argument("--in-process", action="store_true", help="send in this process even if workers answer")
+    parser.add_argument("--workers", type=int, default=0, help="start N worker processes (needs REDIS_URL)")
     parser.add_argument("--fresh", action="store_true", help="delete every reminder first (benchmark databases only)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the heaviest stage query")
     parser.add_argument("--limit", type=int, default=None, help="send only the first N reminders chosen (a sample)")
@@ -184,7 +277,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     _setup()
     report = measure(
-        args.date, args.at, in_process=args.in_process, fresh=args.fresh, explain=args.explain, limit=args.limit
+        args.date,
+        args.at,
+        in_process=args.in_process,
+        fresh=args.fresh,
+        explain=args.explain,
+        limit=args.limit,
+        workers=args.workers,
     )
     if args.json:
         print(json.dumps(report, indent=2, default=str))

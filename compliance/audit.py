@@ -42,9 +42,27 @@ def audit_record(
     detail: str = "",
 ) -> AuditEvent:
     """Append one audit event. `obj` names the object acted on; `account_id` links it to an account."""
+    event = audit_event_new(
+        action=action, actor=actor, obj=obj, account_id=account_id, before=before, after=after, detail=detail
+    )
+    event.save()
+    return event
+
+
+def audit_event_new(
+    *,
+    action: str,
+    actor=None,
+    obj=None,
+    account_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    detail: str = "",
+) -> AuditEvent:
+    """The unsaved event audit_record appends, for writers that insert many at once (bulk_create)."""
     if account_id is None and obj is not None:
         account_id = getattr(obj, "account_id", None) or (obj.pk if type(obj).__name__ == "Account" else None)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=acting_user(actor),
         action=action,
         object_type=type(obj).__name__ if obj is not None else "",

@@ -8,14 +8,15 @@ the gate's sentence, so the person refused sees why and the audit trail shows it
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role, User
-from compliance.audit import acting_user, audit_record, snapshot
+from compliance.audit import acting_user, audit_event_new, audit_record, snapshot
 from compliance.gate import Decision, contact_decision
-from compliance.models import HoldReason
+from compliance.models import AccountCompliance, AuditEvent, HoldReason
 from compliance.selectors import in_validation_period
-from compliance.services import account_profile, hold_place, hold_release
+from compliance.services import hold_place, hold_release
 
 from ..errors import DomainError
 from ..models import (
@@ -34,6 +35,7 @@ from ..models import (
 from ..models.activity import CONVERSATION_OUTCOMES, NOT_CONNECTED_OUTCOMES
 
 __all__ = [
+    "activities_write_many",
     "activity_log",
     "cease_communication_record",
     "contact_point_opt_out",
@@ -41,6 +43,7 @@ __all__ = [
     "dispute_resolve",
     "hold_place",
     "hold_release",
+    "refusals_record_many",
 ]
 
 # Outcomes that tell us something about the debtor that stops collection at once.
@@ -48,6 +51,8 @@ HOLDING_OUTCOMES = {Outcome.DECEASED: HoldReason.DECEASED, Outcome.BANKRUPT: Hol
 # An email, text or letter that went out, or a conversation: the first one starts the 5 days for
 # the validation notice.
 COMMUNICATION_OUTCOMES = CONVERSATION_OUTCOMES | {Outcome.SENT, Outcome.VOICEMAIL}
+# Checked by the caller who read them: validating each would cost a query per row.
+ACTIVITY_RELATIONS = ["account", "debtor", "contact_point", "user"]
 # What an activity's audit event records (audit key: field).
 ACTIVITY_AUDIT_FIELDS = {
     "channel": "channel",
@@ -114,16 +119,24 @@ def _activity_new(
 
 
 def _refusal_record(*, activity: Activity, user, decision: Decision) -> Activity:
-    activity.save()
-    audit_record(
-        action="contact.refused",
-        actor=user,
-        obj=activity,
-        account_id=activity.account_id,
-        after=snapshot(activity, ACTIVITY_AUDIT_FIELDS) | {"reasons": [r.as_dict() for r in decision.reasons]},
-        detail=decision.message,
+    return refusals_record_many([(activity, decision)], user=user)[0]
+
+
+def refusals_record_many(refusals: list[tuple[Activity, Decision]], *, user) -> list[Activity]:
+    """Save held contacts and audit each with the gate's reasons: three queries however many."""
+    activities = Activity.objects.bulk_create([activity for activity, _ in refusals])
+    AuditEvent.objects.bulk_create(
+        audit_event_new(
+            action="contact.refused",
+            actor=user,
+            obj=activity,
+            account_id=activity.account_id,
+            after=snapshot(activity, ACTIVITY_AUDIT_FIELDS) | {"reasons": [r.as_dict() for r in decision.reasons]},
+            detail=decision.message,
+        )
+        for activity, decision in refusals
     )
-    return activity
+    return activities
 
 
 def activity_log(
@@ -222,35 +235,71 @@ def _daily_call_limit_check(user, at: datetime.datetime) -> None:
 
 def _activity_write(activity: Activity, *, user) -> Activity:
     """Save an allowed contact, mark the account contacted, start the validation clock, audit it."""
-    account, at, outcome = activity.account, activity.occurred_at, activity.outcome
     activity.full_clean(exclude=["user"])
-    activity.save()
-    Account.objects.filter(pk=account.pk).update(last_contact_at=at, changed_at=timezone.now())
-    account.last_contact_at = at
-    if outcome in COMMUNICATION_OUTCOMES:
-        profile = account_profile(account)
-        if profile.first_communication_at is None or at < profile.first_communication_at:
-            profile.first_communication_at = at
-            profile.save(update_fields=["first_communication_at", "updated_at"])
-    audit_record(
-        action="contact.logged",
-        actor=user,
-        obj=activity,
-        account_id=account.pk,
-        after=snapshot(activity, ACTIVITY_AUDIT_FIELDS),
-        detail=activity.note[:500],
-    )
-    hold_reason = HOLDING_OUTCOMES.get(outcome)
-    if hold_reason:
-        # Death and bankruptcy stop collection on every debt of the debtor, not just this one.
-        hold_place(
-            reason=hold_reason,
-            debtor=activity.debtor,
-            user=user,
-            starts_at=at,
-            note=f"Reported on a {activity.get_channel_display().lower()} on {at:%Y-%m-%d}",
+    return activities_write_many([activity], user=user)[0]
+
+
+def activities_write_many(activities: list[Activity], *, user) -> list[Activity]:
+    """_activity_write for many contacts at once (the dunning sender's batches), in a fixed number of queries.
+
+    Relations are not re-validated row by row (a query each): callers pass the accounts, debtors and
+    contact points they have just read. Accounts of a batch must be locked by the caller in id order,
+    as the dunning claim does, so that two batches never wait on each other's rows.
+    """
+    for activity in activities:
+        activity.clean_fields(exclude=ACTIVITY_RELATIONS)
+    Activity.objects.bulk_create(activities)
+    now = timezone.now()
+    # Each account ends as the last of its contacts leaves it, as when they are written one by one.
+    last_at = {activity.account_id: activity.occurred_at for activity in activities}
+    for at, account_ids in _grouped(last_at).items():
+        Account.objects.filter(pk__in=account_ids).update(last_contact_at=at, changed_at=now)
+    first_at: dict[int, datetime.datetime] = {}
+    for activity in activities:
+        activity.account.last_contact_at = last_at[activity.account_id]
+        if activity.outcome in COMMUNICATION_OUTCOMES:
+            at = activity.occurred_at
+            first_at[activity.account_id] = min(at, first_at.get(activity.account_id, at))
+    if first_at:
+        AccountCompliance.objects.bulk_create(
+            [AccountCompliance(account_id=account_id) for account_id in first_at], ignore_conflicts=True
         )
-    return activity
+        for at, account_ids in _grouped(first_at).items():
+            AccountCompliance.objects.filter(account_id__in=account_ids).filter(
+                Q(first_communication_at__isnull=True) | Q(first_communication_at__gt=at)
+            ).update(first_communication_at=at, updated_at=now)
+    AuditEvent.objects.bulk_create(
+        audit_event_new(
+            action="contact.logged",
+            actor=user,
+            obj=activity,
+            account_id=activity.account_id,
+            after=snapshot(activity, ACTIVITY_AUDIT_FIELDS),
+            detail=activity.note[:500],
+        )
+        for activity in activities
+    )
+    for activity in activities:
+        hold_reason = HOLDING_OUTCOMES.get(activity.outcome)
+        if hold_reason:
+            # Death and bankruptcy stop collection on every debt of the debtor, not just this one.
+            at = activity.occurred_at
+            hold_place(
+                reason=hold_reason,
+                debtor=activity.debtor,
+                user=user,
+                starts_at=at,
+                note=f"Reported on a {activity.get_channel_display().lower()} on {at:%Y-%m-%d}",
+            )
+    return activities
+
+
+def _grouped(moments: dict[int, datetime.datetime]) -> dict[datetime.datetime, list[int]]:
+    """Ids by moment: a batch written at one moment costs one UPDATE."""
+    groups: dict[datetime.datetime, list[int]] = {}
+    for pk, at in moments.items():
+        groups.setdefault(at, []).append(pk)
+    return groups
 
 
 def _status_set(account: Account, status: str, *, user, why: str) -> None:

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from decimal import Decimal
@@ -24,7 +23,7 @@ from collections_app.services.dunning import dunning_defaults_ensure, dunning_ru
 from collections_app.services.ledger import invoice_create
 from tests.collections_app.factories import AccountFactory
 from tests.conftest import require
-from tests.integration.conftest import ROOT, database_url_for_test_db
+from tests.integration.conftest import start_worker, wait_until, worker_tree
 
 pytestmark = pytest.mark.integration
 
@@ -34,11 +33,14 @@ NOW = datetime.datetime.combine(TODAY, datetime.time(11), tzinfo=ZoneInfo("Ameri
 
 
 class SlowFileSms(FileSmsBackend):
-    """The file backend, slowed down by DUNNING_TEST_SMS_DELAY seconds per text."""
+    """The file backend, writing a batch one text at a time, DUNNING_TEST_SMS_DELAY seconds each."""
 
-    def send(self, *, to, body, key):
-        time.sleep(float(os.environ.get("DUNNING_TEST_SMS_DELAY", "0")))
-        return super().send(to=to, body=body, key=key)
+    def send_many(self, messages):
+        keys = []
+        for message in messages:
+            time.sleep(float(os.environ.get("DUNNING_TEST_SMS_DELAY", "0")))
+            keys += super().send_many([message])
+        return keys
 
 
 @pytest.fixture
@@ -78,47 +80,8 @@ def debts(n: int) -> None:
         )
 
 
-def wait_until(condition, timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def unsettled() -> int:
     return DunningReminder.objects.filter(state__in=[ReminderState.PENDING]).count()
-
-
-def worker_tree(pid: int) -> list[int]:
-    """The worker and its pool processes (children by /proc), to kill them all at once."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                children.append(int(entry.name))
-    return [pid, *children]
-
-
-def start_worker(name: str) -> subprocess.Popen:
-    from config.celery import app
-
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database_url_for_test_db())
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=2",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not app.control.ping(timeout=0.5):
-        if process.poll() is not None:
-            pytest.fail("the second Celery worker exited at start")
-    return process
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.db import connection
+
 from compliance.gate import REASON_LABELS as GATE_REASON_LABELS
 
 from ...models import (
@@ -15,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 # Accounts that may still be reminded. Paid, settled, closed, written off and recalled ones may not.
 COLLECTABLE = (AccountStatus.ACTIVE, AccountStatus.IN_ARRANGEMENT, AccountStatus.DISPUTED, AccountStatus.HELD)
-CLAIM_BATCH = 25  # reminders claimed per transaction: at most this many are in doubt if a worker dies
+CLAIM_BATCH = 100  # reminders claimed per transaction: at most this many are in doubt if a worker dies
 CHUNK_SIZE = 500  # reminder ids per Celery task
 INSERT_BATCH = 5000
 JUDGE_BATCH = 1000
@@ -48,3 +50,33 @@ REASON_LABELS = {
 def reason_label(code: str) -> str:
     """A reason code in words: the gate's own labels, then dunning's."""
     return GATE_REASON_LABELS.get(code) or REASON_LABELS.get(code) or code.replace("_", " ").capitalize()
+
+
+def rows_save(objects: list, fields: list[str]) -> None:
+    """Save `fields` of many rows of one model in one UPDATE ... FROM (VALUES ...) statement.
+
+    Django's bulk_update builds a CASE expression per field and row: at a batch of 100 reminders it
+    cost far more in Python than the database spent on the update. Values go through the fields'
+    own preparation (JSON, dates), so the rows read back exactly as save() would have written them.
+    """
+    if not objects:
+        return
+    meta = objects[0]._meta
+    model_fields = [meta.get_field(name) for name in fields]
+    postgres = connection.vendor == "postgresql"
+    cells = ", ".join(
+        "%s" + (f"::{field.db_type(connection)}" if postgres else "") for field in [meta.pk, *model_fields]
+    )
+    params = []
+    for obj in objects:
+        params.append(obj.pk)
+        params.extend(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in model_fields)
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    names = ", ".join(quote(field.column) for field in [meta.pk, *model_fields])
+    assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in model_fields)
+    values = ", ".join([f"({cells})"] * len(objects))
+    pk = quote(meta.pk.column)
+    sql = f"WITH v ({names}) AS (VALUES {values}) UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk} = v.{pk}"  # noqa: S608 - names come from the model
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from compliance.audit import audit_record
+from config.celery import enqueue_on_commit
 
 from ...models import (
     Account,
@@ -136,7 +136,7 @@ def dunning_preview_start(*, day: datetime.date | None = None, user=None) -> Dun
     run = DunningRun.objects.create(run_on=day, at=at, dry_run=True, started_by=user if user else None)
     from ...tasks import dunning_preview_build
 
-    transaction.on_commit(lambda: dunning_preview_build.delay(run.pk))
+    enqueue_on_commit(dunning_preview_build, run.pk)
     return run
 
 

@@ -198,8 +198,10 @@ def dunning_select(*, run: DunningRun, day: datetime.date, at: datetime.datetime
                 batch = []
         if batch:
             DunningReminder.objects.bulk_create(batch, ignore_conflicts=True)
-    if connection.vendor == "postgresql":
-        # Thousands of fresh rows: give the planner their statistics before the senders query them.
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {DunningReminder._meta.db_table}")
+        if connection.vendor == "postgresql":
+            # Thousands of fresh rows: give the planner their statistics before the next stage's query
+            # ("already chosen?") and the senders read them. Planned on an empty table's statistics,
+            # the next stage scanned every fresh row once per account (minutes at 100,000 accounts).
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {DunningReminder._meta.db_table}")
     return DunningReminder.objects.filter(run=run).count()

@@ -1,4 +1,8 @@
-"""Dunning sending: claim under a row lock, re-check, ask the gate, commit, then hand to the provider."""
+"""Dunning sending: claim a batch under row locks, re-check, ask the gate, commit, then hand to the providers.
+
+Every step works on the whole batch (CLAIM_BATCH reminders) in a fixed number of queries: the rows
+are locked in one statement each, judged together and written with bulk inserts and updates.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +19,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from compliance.audit import audit_record
+from compliance.audit import audit_event_new
 from compliance.models import AuditEvent, Hold
+from config.celery import enqueue_on_commit
 
 from ...dunning.rendering import message_context, message_render
-from ...dunning.sms import DeliveryError, sms_backend
+from ...dunning.sms import DeliveryError, sms_backend, sms_send_many
 from ...models import (
     Account,
+    Activity,
     Direction,
     DunningChannel,
     DunningReminder,
@@ -30,7 +36,7 @@ from ...models import (
     Outcome,
     ReminderState,
 )
-from ..activities import _activity_new, _activity_write, _refusal_record
+from ..activities import _activity_new, activities_write_many, refusals_record_many
 from .common import (
     CHUNK_SIZE,
     CLAIM_BATCH,
@@ -39,6 +45,7 @@ from .common import (
     PAUSES,
     STALE_AFTER,
     logger,
+    rows_save,
 )
 from .judging import TemplateChooser, Verdict, judge
 from .selection import (
@@ -71,26 +78,21 @@ def dunning_dispatch(*, now: datetime.datetime | None = None) -> int:
         ranges.append((first, last))
     at = now.isoformat() if now is not None else None
     for lo, hi in ranges:
-        transaction.on_commit(lambda lo=lo, hi=hi: dunning_send_chunk.delay(lo, hi, at))
+        enqueue_on_commit(dunning_send_chunk, lo, hi, at)  # Redis down: the dispatcher resends them
     return len(ranges)
 
 
 @dataclass
 class Outgoing:
-    reminder_id: int
-    account_id: int
-    channel: str
-    to: str
+    """A claimed reminder on its way to the provider, with the rows read (and locked) at the claim."""
+
+    reminder: DunningReminder
+    account: Account
+    point: object
     subject: str
     text: str
     html: str
-    key: str
-    point_id: int | None
     zones: tuple[str, ...]
-    note: str
-    # Read (and locked) at the claim; carried so that recording the outcome reads them no more.
-    account: Account | None = None
-    point: object = None
 
 
 def _note(reminder: DunningReminder) -> str:
@@ -124,8 +126,25 @@ def _cancel_reason(reminder: DunningReminder, account: Account | None, holds, pa
     return None
 
 
+def _locked_accounts(account_ids, now: datetime.datetime) -> dict[int, Account]:
+    """The accounts, locked in id order (as payment_post and activity_log lock them, one at a time),
+    with what pauses them: a payment cannot land between the re-check and the commit."""
+    return {
+        a.pk: a
+        for a in Account.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted(account_ids))
+        .select_related("debtor", "creditor")
+        .annotate(**{k: v for k, v in _pause_annotations(channel="", at=now).items() if "hold" not in k})
+        .order_by("pk")
+    }
+
+
 def _claim(lo: int, hi: int, now: datetime.datetime, chooser: TemplateChooser) -> tuple[list[Outgoing], Counter]:
-    """Claim up to CLAIM_BATCH due reminders in [lo, hi]; decide each; commit before anything is sent."""
+    """Claim up to CLAIM_BATCH due reminders in [lo, hi], decide them all, commit before anything is sent.
+
+    A fixed number of queries per batch, whatever its size: the claim, the account locks, holds,
+    payments, the gate's reads per stage, then one insert or update per kind of row written.
+    """
     counts: Counter = Counter()
     outgoing: list[Outgoing] = []
     audits: list[AuditEvent] = []
@@ -139,17 +158,8 @@ def _claim(lo: int, hi: int, now: datetime.datetime, chooser: TemplateChooser) -
         )
         if not reminders:
             return [], counts
-        account_ids = sorted({r.account_id for r in reminders})
-        # The account rows are locked as payment_post and activity_log lock them: a payment cannot
-        # land between this check and the claim being committed.
-        accounts = {
-            a.pk: a
-            for a in Account.objects.select_for_update(of=("self",))
-            .filter(pk__in=account_ids)
-            .select_related("debtor", "creditor")
-            .annotate(**{k: v for k, v in _pause_annotations(channel="", at=now).items() if "hold" not in k})
-            .order_by("pk")
-        }
+        account_ids = {r.account_id for r in reminders}
+        accounts = _locked_accounts(account_ids, now)
         debtor_ids = {a.debtor_id for a in accounts.values()}
         holds = list(Hold.objects.active(now).filter(Q(account_id__in=account_ids) | Q(debtor_id__in=debtor_ids)))
         earliest = min(r.created_at for r in reminders)
@@ -160,7 +170,9 @@ def _claim(lo: int, hi: int, now: datetime.datetime, chooser: TemplateChooser) -
             paid_after[account_id].append(created_at)
 
         live: dict[int, list[DunningReminder]] = defaultdict(list)  # by stage id
+        stamp = timezone.now()
         for reminder in reminders:
+            reminder.updated_at = stamp
             cancel = _cancel_reason(reminder, accounts.get(reminder.account_id), holds, paid_after)
             if cancel:
                 reminder.state, reminder.done_at = ReminderState.CANCELLED, now
@@ -170,6 +182,8 @@ def _claim(lo: int, hi: int, now: datetime.datetime, chooser: TemplateChooser) -
             else:
                 live[reminder.stage_id].append(reminder)
 
+        held: list[tuple[DunningReminder, Activity, Verdict]] = []
+        queued: list[DunningReminder] = []
         for group in live.values():
             stage = group[0].stage
             verdicts = judge([accounts[r.account_id] for r in group], stage=stage, at=now, chooser=chooser)
@@ -184,10 +198,10 @@ def _claim(lo: int, hi: int, now: datetime.datetime, chooser: TemplateChooser) -
                     )
                     counts["rescheduled"] += 1
                 elif verdict.kind == "held":
-                    _skip(reminder, account, verdict, now)
+                    held.append((reminder, _held_activity(reminder, account, verdict, now), verdict))
                     counts["skipped"] += 1
                 elif stage.channel == DunningChannel.TASK:
-                    _task_queue(reminder, account, now)
+                    queued.append(reminder)
                     counts["sent"] += 1
                 else:
                     context = message_context(account=account, channel=stage.channel, today=now.date(), to=verdict.to)
@@ -198,25 +212,18 @@ def _claim(lo: int, hi: int, now: datetime.datetime, chooser: TemplateChooser) -
                     reminder.reasons, reminder.note = [], ""
                     outgoing.append(
                         Outgoing(
-                            reminder.pk,
-                            account.pk,
-                            stage.channel,
-                            reminder.to,
-                            message.subject,
-                            message.text,
-                            message.html,
-                            reminder.idempotency_key,
-                            getattr(verdict.point, "pk", None),
-                            verdict.zones,
-                            _note(reminder),
-                            account,
-                            verdict.point,
+                            reminder, account, verdict.point, message.subject, message.text, message.html, verdict.zones
                         )
                     )
                     counts["claimed"] += 1
-        # One UPDATE per row: bulk_update's CASE expressions cost more in Python than the round trips.
-        for reminder in reminders:
-            reminder.save(update_fields=CLAIM_FIELDS)
+        if held:
+            refusals_record_many([(activity, verdict.decision) for _, activity, verdict in held], user=None)
+            for reminder, activity, verdict in held:
+                reminder.state, reminder.done_at, reminder.activity = ReminderState.SKIPPED, now, activity
+                reminder.reasons, reminder.note = verdict.codes, verdict.message
+        if queued:
+            audits += _tasks_queue(queued, accounts, now)
+        rows_save(reminders, CLAIM_FIELDS)
         AuditEvent.objects.bulk_create(audits)
     return outgoing, counts
 
@@ -235,10 +242,11 @@ CLAIM_FIELDS = [
     "activity",
     "updated_at",
 ]
+FINISH_FIELDS = ["state", "done_at", "send_after", "reasons", "note", "provider_id", "activity", "updated_at"]
 
 
 def _audit(reminder: DunningReminder, action: str, *, detail: str = "", until=None) -> AuditEvent:
-    """An audit event built as compliance.audit.audit_record builds it, for a bulk insert."""
+    """A reminder's change of state as an unsaved audit event, for a bulk insert."""
     after = {
         "stage": reminder.stage_id,
         "policy": reminder.policy_id,
@@ -249,20 +257,15 @@ def _audit(reminder: DunningReminder, action: str, *, detail: str = "", until=No
     }
     if until is not None:
         after["until"] = until.isoformat()
-    return AuditEvent(
-        action=action,
-        object_type="DunningReminder",
-        object_id=str(reminder.pk),
-        account_id=reminder.account_id,
-        after=after,
-        detail=detail[:2000],
+    return audit_event_new(
+        action=action, obj=reminder, account_id=reminder.account_id, after=after, detail=detail[:2000]
     )
 
 
-def _skip(reminder: DunningReminder, account: Account, verdict: Verdict, now: datetime.datetime) -> None:
-    """Held back by the contact rules: recorded as a held contact (timeline, audit) and closed."""
+def _held_activity(reminder: DunningReminder, account: Account, verdict: Verdict, now: datetime.datetime) -> Activity:
+    """Held back by the contact rules: a held contact on the timeline, saved with the batch's others."""
     point = verdict.point
-    activity = _activity_new(
+    return _activity_new(
         account=account,
         channel=reminder.channel,
         direction=Direction.OUTBOUND,
@@ -276,24 +279,31 @@ def _skip(reminder: DunningReminder, account: Account, verdict: Verdict, now: da
         zones=verdict.zones,
         gate_reasons=verdict.codes,
     )
-    _refusal_record(activity=activity, user=None, decision=verdict.decision)
-    reminder.state, reminder.done_at, reminder.activity = ReminderState.SKIPPED, now, activity
-    reminder.reasons, reminder.note = verdict.codes, verdict.message
 
 
-def _task_queue(reminder: DunningReminder, account: Account, now: datetime.datetime) -> None:
-    """A collector-task stage: the account comes up in the work queue from the planned day."""
-    if account.next_action_on is None or account.next_action_on > reminder.planned_on:
-        Account.objects.filter(pk=account.pk).update(next_action_on=reminder.planned_on, changed_at=now)
-    reminder.state, reminder.done_at = ReminderState.SENT, now
-    reminder.note = "Queued for a collector."
-    audit_record(
-        action="dunning.task_queued",
-        obj=reminder,
-        account_id=account.pk,
-        after={"stage": reminder.stage_id, "next_action_on": reminder.planned_on},
-        detail=_note(reminder),
-    )
+def _tasks_queue(reminders: list[DunningReminder], accounts: dict[int, Account], now) -> list[AuditEvent]:
+    """Collector-task stages: each account comes up in the work queue from its planned day."""
+    by_day: dict[datetime.date, list[int]] = defaultdict(list)
+    for reminder in reminders:
+        by_day[reminder.planned_on].append(reminder.account_id)
+    for day, account_ids in by_day.items():
+        Account.objects.filter(pk__in=account_ids).filter(
+            Q(next_action_on__isnull=True) | Q(next_action_on__gt=day)
+        ).update(next_action_on=day, changed_at=now)
+    audits = []
+    for reminder in reminders:
+        reminder.state, reminder.done_at = ReminderState.SENT, now
+        reminder.note = "Queued for a collector."
+        audits.append(
+            audit_event_new(
+                action="dunning.task_queued",
+                obj=reminder,
+                account_id=reminder.account_id,
+                after={"stage": reminder.stage_id, "next_action_on": reminder.planned_on},
+                detail=_note(reminder),
+            )
+        )
+    return audits
 
 
 class _Senders:
@@ -303,34 +313,56 @@ class _Senders:
         self._email = None
         self._sms = None
 
-    def deliver(self, item: Outgoing, today: datetime.date) -> str:
-        if item.channel == DunningChannel.EMAIL:
-            if self._email is None:
-                self._email = get_connection()
-                self._email.open()
-            domain = getattr(settings, "DUNNING_MESSAGE_ID_DOMAIN", None)
-            message_id = make_msgid(idstring=item.key, domain=domain)
-            message = EmailMultiAlternatives(
-                subject=item.subject,
-                body=item.text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[item.to],
-                connection=self._email,
-                headers={"Message-ID": message_id, "X-Dunning-Key": item.key},
-            )
-            if item.html:
-                message.attach_alternative(item.html, "text/html")
-            if not message.send():
-                raise DeliveryError("The email backend accepted no message.")
-            return message_id
-        if item.channel == DunningChannel.SMS:
+    def deliver(self, items: list[Outgoing], today: datetime.date) -> list[tuple[Outgoing, str, Exception | None]]:
+        """Hand a claimed batch to the providers: for each, (item, provider id, None) or (item, "", error)."""
+        results = []
+        texts = [item for item in items if item.reminder.channel == DunningChannel.SMS]
+        if texts:
             if self._sms is None:
                 self._sms = sms_backend()
-            return self._sms.send(to=item.to, body=item.text, key=item.key) or item.key
-        if item.channel == DunningChannel.LETTER:
-            # A letter is "sent" into the day's print batch (letters_batch), printed from the page.
-            return f"letters-{today.isoformat()}"
-        raise DeliveryError(f"No sender for channel {item.channel!r}.", permanent=True)
+            messages = [{"to": i.reminder.to, "body": i.text, "key": i.reminder.idempotency_key} for i in texts]
+            for item, answer in zip(texts, sms_send_many(self._sms, messages), strict=True):
+                results.append((item, "", answer) if isinstance(answer, Exception) else (item, answer, None))
+        for item in items:
+            channel = item.reminder.channel
+            if channel == DunningChannel.SMS:
+                continue
+            try:
+                if channel == DunningChannel.EMAIL:
+                    provider_id = self._email_send(item)
+                elif channel == DunningChannel.LETTER:
+                    # A letter is "sent" into the day's print batch (letters_batch), printed from the page.
+                    provider_id = f"letters-{today.isoformat()}"
+                else:
+                    raise DeliveryError(f"No sender for channel {channel!r}.", permanent=True)
+                results.append((item, provider_id, None))
+            except Exception as exc:
+                results.append((item, "", exc))
+        for item, _, exc in results:
+            if exc is not None:
+                logger.warning("dunning reminder %s not sent: %s", item.reminder.pk, exc)
+        return results
+
+    def _email_send(self, item: Outgoing) -> str:
+        """One message on the chunk's open connection: each message's own outcome is known."""
+        if self._email is None:
+            self._email = get_connection()
+            self._email.open()
+        key = item.reminder.idempotency_key
+        message_id = make_msgid(idstring=key, domain=getattr(settings, "DUNNING_MESSAGE_ID_DOMAIN", None))
+        message = EmailMultiAlternatives(
+            subject=item.subject,
+            body=item.text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[item.reminder.to],
+            connection=self._email,
+            headers={"Message-ID": message_id, "X-Dunning-Key": key},
+        )
+        if item.html:
+            message.attach_alternative(item.html, "text/html")
+        if not message.send():
+            raise DeliveryError("The email backend accepted no message.")
+        return message_id
 
     def close(self):
         if self._email is not None:
@@ -345,103 +377,6 @@ def _permanent(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused | ValueError)
 
 
-def _finish_sent(item: Outgoing, provider_id: str, now: datetime.datetime) -> None:
-    with transaction.atomic():
-        reminder = (
-            DunningReminder.objects.select_for_update()
-            .select_related("policy", "stage")
-            .filter(pk=item.reminder_id, state=ReminderState.SENDING)
-            .first()
-        )
-        if reminder is None:
-            return
-        account = item.account or Account.objects.select_related("debtor").get(pk=item.account_id)
-        activity = _activity_new(
-            account=account,
-            channel=item.channel,
-            direction=Direction.OUTBOUND,
-            contact_point=item.point if item.point is not None else _point(item.point_id),
-            to=item.to.replace("\n", ", ")[:254],
-            outcome=Outcome.SENT,
-            note=item.note,
-            at=now,
-            user=None,
-            automated=True,
-            zones=item.zones,
-        )
-        _activity_write(activity, user=None)
-        reminder.state, reminder.done_at = ReminderState.SENT, now
-        reminder.provider_id, reminder.activity = (provider_id or "")[:200], activity
-        reminder.save(update_fields=["state", "done_at", "provider_id", "activity", "updated_at"])
-
-
-def _point(point_id):
-    from ...models import ContactPoint
-
-    return ContactPoint.objects.filter(pk=point_id).first() if point_id else None
-
-
-def _finish_failed(item: Outgoing, exc: Exception, now: datetime.datetime) -> bool:
-    """Retry later with backoff, or (permanent, or out of attempts) fail visibly. True when retried."""
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    with transaction.atomic():
-        reminder = (
-            DunningReminder.objects.select_for_update()
-            .select_related("policy", "stage")
-            .filter(pk=item.reminder_id, state=ReminderState.SENDING)
-            .first()
-        )
-        if reminder is None:
-            return False
-        if not _permanent(exc) and reminder.attempts < MAX_ATTEMPTS:
-            delay = datetime.timedelta(seconds=60 * 2 ** (reminder.attempts - 1))
-            reminder.state, reminder.send_after, reminder.note = ReminderState.PENDING, now + delay, error
-            reminder.save(update_fields=["state", "send_after", "note", "updated_at"])
-            audit_record(
-                action="dunning.retry",
-                obj=reminder,
-                account_id=reminder.account_id,
-                after={"attempts": reminder.attempts, "retry_at": reminder.send_after},
-                detail=error,
-            )
-            return True
-        _fail(
-            reminder,
-            code="send_failed",
-            message=f"Sending failed after {reminder.attempts} attempt(s): {error}",
-            now=now,
-            point_id=item.point_id,
-        )
-        return False
-
-
-def _fail(reminder: DunningReminder, *, code: str, message: str, now: datetime.datetime, point_id=None) -> None:
-    account = Account.objects.select_related("debtor").get(pk=reminder.account_id)
-    activity = _activity_new(
-        account=account,
-        channel=reminder.channel,
-        direction=Direction.OUTBOUND,
-        contact_point=_point(point_id),
-        to=reminder.to.replace("\n", ", ")[:254],
-        outcome=Outcome.FAILED,
-        note=f"{_note(reminder)} failed: {message}"[:5000],
-        at=now,
-        user=None,
-        automated=True,
-    )
-    activity.save()
-    reminder.state, reminder.done_at, reminder.activity = ReminderState.FAILED, now, activity
-    reminder.reasons, reminder.note = [code], message[:5000]
-    reminder.save(update_fields=["state", "done_at", "activity", "reasons", "note", "updated_at"])
-    audit_record(
-        action="dunning.failed",
-        obj=reminder,
-        account_id=reminder.account_id,
-        after={"reasons": [code], "attempts": reminder.attempts, "channel": reminder.channel},
-        detail=message,
-    )
-
-
 def reminders_send(*, lo: int, hi: int, now: datetime.datetime | None = None) -> dict:
     """Send every due reminder with an id in [lo, hi]. Safe to run twice or in parallel on one range."""
     totals: Counter = Counter()
@@ -453,67 +388,165 @@ def reminders_send(*, lo: int, hi: int, now: datetime.datetime | None = None) ->
             totals.update(counts)
             if not counts:
                 break
-            results = []
-            for item in outgoing:
-                try:
-                    results.append((item, senders.deliver(item, moment.date()), None))
-                except Exception as exc:
-                    logger.warning("dunning reminder %s not sent: %s", item.reminder_id, exc)
-                    results.append((item, "", exc))
-            totals.update(_finish(results, now or timezone.now()))
+            if outgoing:
+                totals.update(_finish(senders.deliver(outgoing, moment.date()), now or timezone.now()))
     finally:
         senders.close()
     return dict(totals)
 
 
 def _finish(results, now: datetime.datetime) -> Counter:
-    """Record a claimed batch's outcomes in one commit (the batch was in doubt together anyway);
-    each reminder in its own savepoint, so one bad row cannot undo the others."""
+    """Record a sent batch's outcomes in one commit; should that fail, each in its own, so that one bad
+    row cannot leave the others in doubt. A row that cannot be recorded stays "sending" (the sweep
+    reports it as outcome unknown): it is never sent twice."""
+    try:
+        with transaction.atomic():
+            return _record(results, now)
+    except Exception:
+        logger.exception("dunning batch of %s: outcomes not recorded together, now one by one", len(results))
     counts: Counter = Counter()
-    with transaction.atomic():
-        for item, provider_id, exc in results:
-            try:
-                if exc is None:
-                    _finish_sent(item, provider_id, now)
-                    counts["sent"] += 1
-                elif _finish_failed(item, exc, now):
-                    counts["retrying"] += 1
-                else:
-                    counts["failed"] += 1
-            except Exception:
-                # Left "sending": the sweep reports it as outcome unknown; never sent twice.
-                logger.exception("dunning reminder %s: outcome not recorded", item.reminder_id)
-                counts["unrecorded"] += 1
+    for result in results:
+        try:
+            with transaction.atomic():
+                counts.update(_record([result], now))
+        except Exception:
+            logger.exception("dunning reminder %s: outcome not recorded", result[0].reminder.pk)
+            counts["unrecorded"] += 1
     return counts
+
+
+def _record(results, now: datetime.datetime) -> Counter:
+    """Sent: a contact on the timeline (activities_write_many). Failed: retry with backoff, or (permanent,
+    or out of attempts) fail visibly. A row no longer "sending" (swept meanwhile) is left alone."""
+    counts: Counter = Counter()
+    items = {item.reminder.pk: item for item, _, _ in results}
+    mine = set(
+        DunningReminder.objects.select_for_update()
+        .filter(pk__in=sorted(items), state=ReminderState.SENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # Writing activities updates the accounts: lock them first in id order, as the claim does.
+    list(
+        Account.objects.select_for_update()
+        .filter(pk__in=sorted({items[pk].account.pk for pk in mine}))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    sent, failed, audits = [], [], []
+    stamp = timezone.now()
+    for item, provider_id, exc in results:
+        reminder = item.reminder
+        if reminder.pk not in mine:
+            continue
+        reminder.updated_at = stamp
+        if exc is None:
+            reminder.state, reminder.done_at = ReminderState.SENT, now
+            reminder.provider_id = (provider_id or "")[:200]
+            sent.append(item)
+            counts["sent"] += 1
+            continue
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if not _permanent(exc) and reminder.attempts < MAX_ATTEMPTS:
+            delay = datetime.timedelta(seconds=60 * 2 ** (reminder.attempts - 1))
+            reminder.state, reminder.send_after, reminder.note = ReminderState.PENDING, now + delay, error
+            audits.append(
+                audit_event_new(
+                    action="dunning.retry",
+                    obj=reminder,
+                    account_id=reminder.account_id,
+                    after={"attempts": reminder.attempts, "retry_at": reminder.send_after},
+                    detail=error,
+                )
+            )
+            counts["retrying"] += 1
+        else:
+            message = f"Sending failed after {reminder.attempts} attempt(s): {error}"
+            failed.append((reminder, item.account, "send_failed", message, item.point))
+            counts["failed"] += 1
+    activities = [
+        _activity_new(
+            account=item.account,
+            channel=item.reminder.channel,
+            direction=Direction.OUTBOUND,
+            contact_point=item.point,
+            to=item.reminder.to.replace("\n", ", ")[:254],
+            outcome=Outcome.SENT,
+            note=_note(item.reminder),
+            at=now,
+            user=None,
+            automated=True,
+            zones=item.zones,
+        )
+        for item in sent
+    ]
+    if activities:
+        activities_write_many(activities, user=None)
+    for item, activity in zip(sent, activities, strict=True):
+        item.reminder.activity = activity
+    audits += _fail_many(failed, now)
+    rows_save([items[pk].reminder for pk in sorted(mine)], FINISH_FIELDS)
+    AuditEvent.objects.bulk_create(audits)
+    return counts
+
+
+def _fail_many(failures, now: datetime.datetime) -> list[AuditEvent]:
+    """Close reminders as failed, each with a failed contact on the timeline; returns their audit events.
+
+    `failures`: (reminder, account with its debtor, reason code, message, contact point or None)."""
+    activities = Activity.objects.bulk_create(
+        _activity_new(
+            account=account,
+            channel=reminder.channel,
+            direction=Direction.OUTBOUND,
+            contact_point=point,
+            to=reminder.to.replace("\n", ", ")[:254],
+            outcome=Outcome.FAILED,
+            note=f"{_note(reminder)} failed: {message}"[:5000],
+            at=now,
+            user=None,
+            automated=True,
+        )
+        for reminder, account, _, message, point in failures
+    )
+    audits = []
+    for (reminder, _, code, message, _), activity in zip(failures, activities, strict=True):
+        reminder.state, reminder.done_at, reminder.activity = ReminderState.FAILED, now, activity
+        reminder.reasons, reminder.note, reminder.updated_at = [code], message[:5000], timezone.now()
+        audits.append(
+            audit_event_new(
+                action="dunning.failed",
+                obj=reminder,
+                account_id=reminder.account_id,
+                after={"reasons": [code], "attempts": reminder.attempts, "channel": reminder.channel},
+                detail=message,
+            )
+        )
+    return audits
 
 
 def reminders_sweep_stale(*, now: datetime.datetime | None = None) -> int:
     """Claims older than STALE_AFTER belong to a worker that died: fail them (outcome unknown), never resend."""
     now = now or timezone.now()
-    stale_ids = list(
-        DunningReminder.objects.filter(state=ReminderState.SENDING, claimed_at__lt=now - STALE_AFTER).values_list(
-            "pk", flat=True
+    with transaction.atomic():
+        stale = list(
+            DunningReminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state=ReminderState.SENDING, claimed_at__lt=now - STALE_AFTER)
+            .select_related("policy", "stage", "account__debtor")
+            .order_by("pk")
         )
-    )
-    swept = 0
-    for pk in stale_ids:
-        with transaction.atomic():
-            reminder = (
-                DunningReminder.objects.select_for_update(skip_locked=True)
-                .select_related("policy", "stage")
-                .filter(pk=pk, state=ReminderState.SENDING)
-                .first()
-            )
-            if reminder is None:
-                continue
-            _fail(
+        failures = [
+            (
                 reminder,
-                code="outcome_unknown",
-                message=(
-                    "The worker stopped after claiming this reminder, so whether the provider received it is "
-                    f"unknown. It is not sent again automatically: check the provider's log for {reminder.idempotency_key}."
-                ),
-                now=now,
+                reminder.account,
+                "outcome_unknown",
+                "The worker stopped after claiming this reminder, so whether the provider received it is "
+                f"unknown. It is not sent again automatically: check the provider's log for {reminder.idempotency_key}.",
+                None,
             )
-            swept += 1
-    return swept
+            for reminder in stale
+        ]
+        audits = _fail_many(failures, now)
+        rows_save(stale, FINISH_FIELDS)
+        AuditEvent.objects.bulk_create(audits)
+    return len(stale)
