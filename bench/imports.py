@@ -4,13 +4,14 @@
 
 The floor copies each CSV file into a plain table of text columns (no constraints, no index, no
 parsing): what PostgreSQL itself needs to take the rows in. The import then loads the same bundle
-through the real path (validation, allocation, caches, assignments).
+through the real path (validation, allocation, caches, assignments), and reports the peak RSS.
 """
 
 import argparse
 import csv
 import json
 import os
+import resource
 import time
 from pathlib import Path
 
@@ -57,6 +58,12 @@ def measure(bundle: Path) -> dict:
     results = copy_floor(bundle)
     results["import"] = import_bundle(bundle)
     results["import_vs_copy"] = results["import"] / results["copy_floor"]
+    # Peak resident memory of this process (Linux reports KiB): it must not grow with the portfolio.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
+    # CPU seconds of this process (setup, floor and import): on a loaded machine a steadier
+    # measure of the Python side than the wall clock; the database's own work is not in it.
+    results["python_cpu"] = round(usage.ru_utime + usage.ru_stime, 1)
     return results
 
 

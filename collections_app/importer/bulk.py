@@ -1,9 +1,8 @@
 """Inserting many rows fast: COPY on PostgreSQL (ids taken from the sequence first), bulk_create elsewhere."""
 
-import datetime
+import csv
 import io
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.db import connection
 
@@ -15,25 +14,25 @@ def chunks(items: Sequence, size: int = BATCH):
         yield items[start : start + size]
 
 
-def _copy_text(value) -> str:
-    if value is None:
-        return r"\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, int | Decimal):
-        return str(value)
-    raise TypeError(f"cannot COPY a {type(value).__name__}")
+def copy_csv(rows) -> io.StringIO:
+    """Rows of values as a buffer for `COPY ... (FORMAT csv)`, written by the csv module's C code.
+
+    Strings are always quoted, so an empty string stays one; None is written as "" too, which
+    `FORCE_NULL` turns back into NULL for the columns where the caller allows NULL.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    return buffer
 
 
 def _copy_insert(model, fields: list[str], rows: list[tuple]) -> list[int]:
     table = model._meta.db_table
     columns = ["id"] + [model._meta.get_field(name).column for name in fields]
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    # An empty string in a nullable column is stored as NULL: this app never keeps both in one column.
+    nullable = [f'"{model._meta.get_field(name).column}"' for name in fields if model._meta.get_field(name).null]
+    options = "FORMAT csv" + (f", FORCE_NULL ({', '.join(nullable)})" if nullable else "")
     ids: list[int] = []
     with connection.cursor() as cursor:
         for batch in chunks(rows, 50_000):
@@ -43,16 +42,8 @@ def _copy_insert(model, fields: list[str], rows: list[tuple]) -> list[int]:
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(batch)]
             )
             batch_ids = [row[0] for row in cursor.fetchall()]
-            buffer = io.StringIO()
-            for row_id, row in zip(batch_ids, batch, strict=True):
-                buffer.write(str(row_id))
-                for value in row:
-                    buffer.write("\t")
-                    buffer.write(_copy_text(value))
-                buffer.write("\n")
-            buffer.seek(0)
-            quoted = ", ".join(f'"{column}"' for column in columns)
-            cursor.copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN', buffer)
+            buffer = copy_csv((row_id, *row) for row_id, row in zip(batch_ids, batch, strict=True))
+            cursor.copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN WITH ({options})', buffer)
             ids.extend(batch_ids)
     return ids
 

@@ -21,6 +21,7 @@ from .bundle import Bundle
 from .fields import DateParser, Invalid, amount_parse, max_length, required
 from .parties import AccountRow, existing_by_external_id
 from .report import ImportReport, unique_rows
+from .stage import Group
 
 INVOICES, PAYMENTS, ADJUSTMENTS = "invoices.csv", "payments.csv", "adjustments.csv"
 ACCOUNTS_PER_CHUNK = 20_000
@@ -29,21 +30,7 @@ ACCOUNTS_PER_CHUNK = 20_000
 TEMP_BASE = 1 << 62
 _LOWERING = (EntryKind.CREDIT, EntryKind.WRITE_OFF)
 _RAISING = (EntryKind.FEE, EntryKind.INTEREST)
-
-
-@dataclass(slots=True)
-class Group:
-    """The money rows of one account, as compact tuples until its chunk is written.
-
-    invoices: (line, external_id, issued_on, due_on, amount, description)
-    payments: (line, external_id, received_on, amount, method, invoice_external_id)
-    adjustments: (line, external_id, posted_on, amount, kind, invoice_external_id)
-    """
-
-    invoices: list = field(default_factory=list)
-    payments: list = field(default_factory=list)
-    adjustments: list = field(default_factory=list)
-    rejected: set = field(default_factory=set)  # external ids of rejected rows that would have been invoices
+_METHODS = frozenset(PaymentMethod.values)  # the enum builds its list anew on each access
 
 
 def _common(row: dict, problems: list, date_column: str, dates: DateParser):
@@ -87,7 +74,7 @@ def _payment(row: dict, problems: list, dates: DateParser):
     if amount is not None and amount <= 0:
         problems.append(("amount", f"a payment amount must be more than zero, not {row['amount']}"))
     method = (row.get("method") or PaymentMethod.OTHER).lower()
-    if method not in PaymentMethod.values:
+    if method not in _METHODS:
         problems.append(("method", f"'{row['method']}' is not a method; use {', '.join(PaymentMethod.values)}"))
     return received_on, amount, method, row.get("invoice_external_id", "")
 
@@ -120,9 +107,10 @@ def money_read(
     rejected_accounts: set[str],
     dates: DateParser,
     progress,
-) -> tuple[dict[str, Group], dict[str, dict]]:
-    """Money rows grouped by account, and the stored accounts they name that accounts.csv does not hold."""
-    groups: dict[str, Group] = {}
+    stage,
+) -> dict[str, dict]:
+    """Stage the valid money rows by account (rejecting the rest); return the stored accounts they
+    name that accounts.csv does not hold."""
     for index, (name, attribute, parse) in enumerate(_READERS):
         if not bundle.has(name):
             continue
@@ -133,23 +121,20 @@ def money_read(
             account = row["account_external_id"]
             if account in rejected_accounts:
                 problems.append(("account_external_id", f"references rejected account {account}"))
-            group = groups.get(account)
-            if group is None:
-                group = groups[account] = Group()
             if problems:
                 report.reject(name, line, problems)
                 if name == INVOICES or (name == ADJUSTMENTS and row["kind"].lower() in _RAISING):
-                    group.rejected.add(row["external_id"])
+                    stage.reject_invoice(account, row["external_id"])
                 continue
-            getattr(group, attribute).append((line, row["external_id"], *values))
-    outside = existing_by_external_id(Account, [key for key in groups if key not in accounts], ("currency",))
-    for key in [key for key in groups if key not in accounts and key not in outside]:
-        group = groups.pop(key)
-        reason = [("account_external_id", f"account {key} is neither in accounts.csv nor already imported")]
-        for name, attribute, _ in _READERS:
-            for row in getattr(group, attribute):
-                report.reject(name, row[0], reason)
-    return groups, {key: {"new": False, "id": row["id"], "currency": row["currency"]} for key, row in outside.items()}
+            stage.add(account, attribute, (line, row["external_id"], *values))
+    elsewhere = [key for key in stage.accounts() if key not in accounts]
+    outside = existing_by_external_id(Account, elsewhere, ("currency",))
+    unknown = [key for key in elsewhere if key not in outside]
+    files = {attribute: name for name, attribute, _ in _READERS}
+    for key, attribute, line in stage.remove(unknown):
+        reason = f"account {key} is neither in accounts.csv nor already imported"
+        report.reject(files[attribute], line, [("account_external_id", reason)])
+    return {key: {"new": False, "id": row["id"], "currency": row["currency"]} for key, row in outside.items()}
 
 
 @dataclass
@@ -430,20 +415,17 @@ def _lock(earlier: list[dict]) -> None:
         account["balance"], account["unapplied_credit"], account["status"] = locked[account["id"]]
 
 
-def money_write(
-    groups: dict[str, Group], state: dict[str, dict], report: ImportReport, dry_run: bool, progress
-) -> None:
+def money_write(stage, state: dict[str, dict], report: ImportReport, dry_run: bool, progress) -> None:
     """Plan and insert the money rows chunk by chunk of accounts, so memory stays bounded."""
-    keys = list(groups)
-    total = max(1, len(keys))
-    for start in range(0, len(keys), ACCOUNTS_PER_CHUNK):
-        progress(f"Posting money rows ({start:,} of {len(keys):,} accounts)", 50 + 50 * start // total)
-        chunk = keys[start : start + ACCOUNTS_PER_CHUNK]
-        earlier = [state[key] for key in chunk if not state[key]["new"]]
+    done = 0
+    for chunk in stage.groups(ACCOUNTS_PER_CHUNK):
+        progress(f"Posting money rows ({done:,} accounts done)", 50 + min(49, 49 * done // max(1, len(state))))
+        done += len(chunk)
+        earlier = [state[key] for key, _ in chunk if not state[key]["new"]]
         _lock(earlier)
         stored = _stored_load([s["id"] for s in earlier], [s["id"] for s in earlier if s["unapplied_credit"] > 0])
         batch = Batch()
-        for key in chunk:
-            _Account(key, state[key], groups.pop(key), stored, batch, report).plan()
+        for key, group in chunk:
+            _Account(key, state[key], group, stored, batch, report).plan()
         if not dry_run:
             _batch_insert(batch)

@@ -12,6 +12,7 @@ from ..models import (
     Account,
     AccountStatus,
     Address,
+    Assignment,
     AssignmentReason,
     ContactKind,
     ContactPoint,
@@ -31,6 +32,7 @@ DEBTORS = "debtors.csv"
 ACCOUNTS = "accounts.csv"
 _DEBTOR_FIELDS = ("kind", "name", "language", "timezone", "timezone_source", "region", "country")
 _ACCOUNT_FIELDS = ("opened_on", "placed_on", "product", "segment")
+_KINDS = frozenset(DebtorKind.values)  # the enum builds its list anew on each access
 
 
 @dataclass(slots=True)
@@ -93,7 +95,7 @@ def debtors_read(bundle: Bundle, report: ImportReport) -> tuple[dict[str, Debtor
         problems = [("*", problem)] if problem else []
         external_id = _check(problems, "external_id", required, row["external_id"], "an external id")
         kind = row["kind"].lower()
-        if kind not in DebtorKind.values:
+        if kind not in _KINDS:
             problems.append(("kind", f"'{row['kind']}' is not a kind of debtor; use person or business"))
         _check(problems, "name", required, row["name"], "a name")
         _lengths(
@@ -392,6 +394,7 @@ def accounts_write(
         state.update((row.external_id, _new_state(None, row)) for row in new_rows)
         return state
     creditors = _creditors_ensure({row.creditor for row in new_rows})
+    actor_id = actor.pk if actor is not None else None
     debtor_ids = {**{k: v["id"] for k, v in stored_debtors.items()}, **debtor_ids}
     created = rows_insert(
         Account,
@@ -415,10 +418,16 @@ def accounts_write(
             for row in new_rows
         ],
     )
+    first = []
     for row, account_id in zip(new_rows, created, strict=True):
         state[row.external_id] = _new_state(account_id, row)
         if row.collector_id is not None:
-            reassigned.append((account_id, row.collector_id))
+            first.append((account_id, row.collector_id, now, None, AssignmentReason.IMPORT, "", actor_id))
+    # A new account has no assignment to close and was inserted with its collector: its first
+    # assignment row is all that assignments_replace would add, so it is written in bulk here.
+    rows_insert(
+        Assignment, ["account_id", "collector_id", "started_at", "ended_at", "reason", "note", "assigned_by_id"], first
+    )
     Account.objects.bulk_update(changed, [*_ACCOUNT_FIELDS, "changed_at"], batch_size=1000)
     assignments_replace(moves=reassigned, reason=AssignmentReason.IMPORT, assigned_by=actor, now=now)
     return state
