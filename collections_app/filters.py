@@ -72,6 +72,18 @@ class AccountFilter(django_filters.FilterSet):
         field_name="assigned_to_id", label="Collector", min_value=1, max_value=2**63 - 1, decimal_places=0
     )
     unassigned = django_filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull", label="Unassigned")
+    # The KPI dashboards' filters, so that a figure links to exactly the accounts behind it.
+    team = django_filters.NumberFilter(
+        field_name="assigned_to__team_id", label="Team", min_value=1, max_value=2**63 - 1, decimal_places=0
+    )
+    currency = django_filters.CharFilter(method="filter_currency", max_length=3)
+    # Aging counts an account in every bucket it holds an open invoice in (KPIS.md), where `bucket`
+    # is the account's own bucket (its oldest open invoice): both as of today.
+    holds = django_filters.ChoiceFilter(
+        label="Holds an invoice aged",
+        choices=[(b, b if b != "current" else "Current") for b in BUCKETS],
+        method="filter_holds",
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("balance", "balance"),
@@ -88,6 +100,15 @@ class AccountFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return account_search(queryset, value)
+
+    def filter_currency(self, queryset, name, value):
+        return queryset.filter(currency=value.strip().upper())
+
+    def filter_holds(self, queryset, name, value):
+        today = timezone.localdate()
+        lookups = {f"due_on__{k}": v for k, v in due_date_range(value, today).items()}
+        invoices = Invoice.objects.filter(open_amount__gt=0, issued_on__lte=today, **lookups)
+        return queryset.filter(pk__in=invoices.values("account_id"))
 
     def filter_bucket(self, queryset, name, value):
         if value == "paid":

@@ -5,6 +5,7 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from compliance.exports import csv_lines
 from compliance.services import export_record
@@ -112,7 +113,9 @@ def overview(request):
         cards=cards,
         months=months,
         chart=chart,
-        aging=[{"bucket": b, **current["aging"][b], "link": selection.accounts_link(bucket=b)} for b in BUCKETS],
+        aging=[{"bucket": b, **current["aging"][b], "link": selection.accounts_link(holds=b)} for b in BUCKETS],
+        # The account list shows accounts as they stand now: say so when the figures are older.
+        links_are_today=end >= timezone.localdate(),
         groups=groups,
         by=by,
         by_label=dict(form.fields["by"].choices)[by],

@@ -147,7 +147,10 @@ def reassign(request):
     submitted = request.method == "POST" or "preview" in request.GET
     form = ReassignForm(data if submitted else None, holders=holders, targets=targets)
     base = accounts_visible_to(request.user).filter(team_holders_q([team]))
-    filterset = AccountFilter(data, queryset=base.order_by("id"))
+    # ?team= names the desk's team here; the accounts are already those of its holders.
+    account_filters = data.copy()
+    account_filters.pop("team", None)
+    filterset = AccountFilter(account_filters, queryset=base.order_by("id"))
     bucket = filterset.form.fields["bucket"]
     bucket.choices = [("", "Any aging"), *[c for c in bucket.choices if c[0]]]
     context = {"team": team, "teams": teams, "form": form, "filter": filterset, "preview": None}

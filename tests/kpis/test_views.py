@@ -5,10 +5,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
+from collections_app.models import Account
 from compliance.models import AuditEvent
-from kpis.services import rollup_range
+from kpis.services import rollup_day, rollup_range
 
 from .conftest import OCT_END, day
 
@@ -109,8 +111,35 @@ def test_numbers_link_to_the_accounts_behind_them(rolled, client_for, admin_user
     creditor = rolled["a1"].creditor_id
     response = client_for(admin_user).get(OVERVIEW, {"month": "2026-10", "currency": "USD", "creditor": creditor})
     body = response.content.decode()
-    assert f"/accounts/?creditor={creditor}&amp;currency=USD&amp;bucket=91-120" in body
+    assert f"/accounts/?creditor={creditor}&amp;currency=USD&amp;holds=91-120" in body
     assert response.context["current"]["ending_ar"] == "2200.00"  # North: accounts 1 and 2
+    assert b"listed as they stand today" in response.content  # October's figures, today's accounts
+
+
+def _listed(client, link: str) -> int:
+    return client.get(link).context["page"].paginator.count
+
+
+@pytest.mark.parametrize("narrow", [{}, {"team": "team"}, {"creditor": "creditor"}])
+def test_a_figure_of_today_opens_exactly_the_accounts_behind_it(portfolio, client_for, admin_user, team, narrow):
+    today = timezone.localdate()
+    rollup_day(day=today, rebuild=True)
+    params = {"month": today.strftime("%Y-%m"), "currency": "USD"}
+    params |= {k: team.pk if v == "team" else portfolio["a1"].creditor_id for k, v in narrow.items()}
+    client = client_for(admin_user)
+    response = client.get(OVERVIEW, params)
+    assert response.context["links_are_today"] and b"listed as they stand today" not in response.content
+    aging = response.context["aging"]
+    assert sum(row["accounts"] for row in aging) > 0
+    for row in aging:
+        assert _listed(client, row["link"]) == row["accounts"], row
+    # The cards open every USD account of the selection (an EUR account of the same cells is not listed).
+    behind = Account.objects.filter(currency="USD")
+    if "team" in narrow:
+        behind = behind.filter(assigned_to__team=team)
+    if "creditor" in narrow:
+        behind = behind.filter(creditor_id=portfolio["a1"].creditor_id)
+    assert _listed(client, response.context["accounts_link"]) == behind.count() > 0
 
 
 def test_dashboard_queries_are_bounded(rolled, client_for, admin_user, django_assert_max_num_queries):
