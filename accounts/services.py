@@ -1,15 +1,21 @@
 """Writes for users and teams, and the role groups that carry Django permissions."""
 
+import datetime
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
 from collections_app.errors import DomainError
 from compliance.audit import audit_record
 
-from .models import Role, Team, User
+from .models import IdempotencyRecord, Role, Team, User
 
 # The most calls a limit may allow in a day: a typo guard (a floor's busiest dialler makes a few hundred).
 MAX_DAILY_CALLS = 1000
+# A client retries a lost answer within minutes or hours; a week covers any sane retry policy, and
+# the stored first answers (payment bodies) should not pile up for ever.
+IDEMPOTENCY_KEEP_DAYS = 7
 
 # Which model permissions each role's group carries (used by the Django admin and the API).
 ROLE_PERMISSION_APPS = {
@@ -125,3 +131,10 @@ def collector_limits_set(*, user: User, daily_call_limit: int, daily_target: int
     user.save(update_fields=["daily_call_limit", "daily_target"])
     audit_record(action="user.limits_set", actor=by, obj=user, before=before, after=after, detail=user.username)
     return user
+
+
+def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:
+    """Forget Idempotency-Key answers older than IDEMPOTENCY_KEEP_DAYS; the key may then run again."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=IDEMPOTENCY_KEEP_DAYS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -14,6 +14,9 @@ NIGHTLY_JOBS = [
     ("Send due dunning reminders", "collections_app.tasks.dunning_dispatch", "*", "*/10"),
     # Jobs started while Redis was down wait in the database; this hands them out once it is back.
     ("Requeue waiting imports", "collections_app.tasks.requeue_stale", "*", "*/5"),
+    # Retention: audit events past their legal keeping period, and week-old Idempotency-Key answers.
+    ("Purge expired audit events", "compliance.tasks.audit_retention_nightly", 4, 0),
+    ("Forget old idempotency keys", "accounts.tasks.idempotency_purge", 4, 30),
 ]
 DUNNING_NIGHTLY_TASK = "collections_app.tasks.dunning_nightly"
 

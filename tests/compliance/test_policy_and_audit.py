@@ -1,6 +1,7 @@
 """The policy can only be stricter; every change is audited; the audit log is append-only."""
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -153,3 +154,22 @@ def test_sign_ins_and_failures_are_audited(client, collector):
     assert failed.after == {"username": "collector_a"} and "wrong" not in str(failed.after)
     client.post("/login/", {"username": "collector_a", "password": "pw-collector_a"})
     assert AuditEvent.objects.get(action="auth.login").actor == collector
+
+
+def test_purge_audit_command_and_nightly_task_remove_only_expired_events(db):
+    from django.core.management import call_command
+
+    from compliance.tasks import audit_retention_nightly
+    from config.schedules import NIGHTLY_JOBS
+
+    _old_event(None, datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=4 * 365))
+    AuditEvent.objects.create(action="recent.event")
+    out = io.StringIO()
+    call_command("purge_audit", "--dry-run", stdout=out)
+    assert out.getvalue().strip() == "1 audit event(s) would be removed."
+    assert AuditEvent.objects.filter(action="old.event").exists()
+    assert audit_retention_nightly.delay().get() == 1
+    assert audit_retention_nightly.delay().get() == 0  # a rerun finds nothing
+    assert not AuditEvent.objects.filter(action="old.event").exists()
+    assert AuditEvent.objects.filter(action="recent.event").exists()
+    assert "compliance.tasks.audit_retention_nightly" in {task for _, task, _, _ in NIGHTLY_JOBS}
