@@ -18,6 +18,7 @@ from ...models import (
 from ...models.dunning import FINAL_STATES
 from .common import (
     JUDGE_BATCH,
+    planned_for_every_row,
     reason_label,
 )
 from .judging import TemplateChooser, judge
@@ -98,21 +99,22 @@ def dunning_preview(*, day: datetime.date, at: datetime.datetime, held_limit: in
                     )
             chunk.clear()
 
-        for account in candidates.select_related("debtor", "creditor").iterator(chunk_size=JUDGE_BATCH):
-            if account.pk in taken[policy.pk]:
-                continue
-            taken[policy.pk].add(account.pk)
-            pause = _paused_by(account, policy)
-            if pause:
-                row["paused"] += 1
-                paused_by[pause] += 1
-                continue
-            row["due"] += 1
-            chunk.append(account)
-            if len(chunk) >= JUDGE_BATCH:
+        with planned_for_every_row():
+            for account in candidates.select_related("debtor", "creditor").iterator(chunk_size=JUDGE_BATCH):
+                if account.pk in taken[policy.pk]:
+                    continue
+                taken[policy.pk].add(account.pk)
+                pause = _paused_by(account, policy)
+                if pause:
+                    row["paused"] += 1
+                    paused_by[pause] += 1
+                    continue
+                row["due"] += 1
+                chunk.append(account)
+                if len(chunk) >= JUDGE_BATCH:
+                    flush()
+            if chunk:
                 flush()
-        if chunk:
-            flush()
         rows.append(row)
     rows.sort(key=lambda r: (r["policy"], r["position"]))
     totals = {key: sum(r[key] for r in rows) for key in ("due", "send", "later", "held", "paused")}

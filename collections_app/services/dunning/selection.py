@@ -32,6 +32,7 @@ from .common import (
     COLLECTABLE,
     INSERT_BATCH,
     PAUSES,
+    planned_for_every_row,
 )
 
 
@@ -181,23 +182,24 @@ def dunning_select(*, run: DunningRun, day: datetime.date, at: datetime.datetime
     for policy, stage, candidates in _plan(day, at):
         rows = candidates.exclude(_paused_q(policy)).values_list("pk", "oldest_open_due_on")
         batch: list[DunningReminder] = []
-        for account_id, cycle in rows.iterator(chunk_size=INSERT_BATCH):
-            batch.append(
-                DunningReminder(
-                    account_id=account_id,
-                    stage=stage,
-                    policy=policy,
-                    cycle=cycle,
-                    run=run,
-                    channel=stage.channel,
-                    planned_on=day,
+        with planned_for_every_row():
+            for account_id, cycle in rows.iterator(chunk_size=INSERT_BATCH):
+                batch.append(
+                    DunningReminder(
+                        account_id=account_id,
+                        stage=stage,
+                        policy=policy,
+                        cycle=cycle,
+                        run=run,
+                        channel=stage.channel,
+                        planned_on=day,
+                    )
                 )
-            )
-            if len(batch) >= INSERT_BATCH:
+                if len(batch) >= INSERT_BATCH:
+                    DunningReminder.objects.bulk_create(batch, ignore_conflicts=True)
+                    batch = []
+            if batch:
                 DunningReminder.objects.bulk_create(batch, ignore_conflicts=True)
-                batch = []
-        if batch:
-            DunningReminder.objects.bulk_create(batch, ignore_conflicts=True)
         if connection.vendor == "postgresql":
             # Thousands of fresh rows: give the planner their statistics before the next stage's query
             # ("already chosen?") and the senders read them. Planned on an empty table's statistics,
