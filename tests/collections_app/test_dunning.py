@@ -185,6 +185,18 @@ def test_policies_by_criteria_first_match_by_priority(policy, db):
     assert DunningReminder.objects.get(account=large).policy == big
 
 
+def test_an_earlier_policy_without_criteria_takes_every_account(policy, db):
+    everyone = DunningPolicy.objects.create(name="Everyone", priority=1)
+    template = DunningTemplate.objects.get(name="Past-due letter", time_barred=False)
+    DunningStage.objects.create(
+        policy=everyone, position=1, name="Letter to all", trigger_days=0, channel="letter", template=template
+    )
+    small, large = debt(30, amount="500.00"), debt(30, amount="5000.00")
+    run_now()
+    assert {r.policy for r in DunningReminder.objects.filter(account__in=[small, large])} == {everyone}
+    assert DunningReminder.objects.count() == 2
+
+
 def test_stage_minimum_balance(policy):
     DunningStage.objects.filter(policy=policy, position=3).update(min_balance=Decimal("600"))
     below, above = debt(30, amount="599.99"), debt(30, amount="600.00")
