@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 COLLECTABLE = (AccountStatus.ACTIVE, AccountStatus.IN_ARRANGEMENT, AccountStatus.DISPUTED, AccountStatus.HELD)
 CLAIM_BATCH = 100  # reminders claimed per transaction: at most this many are in doubt if a worker dies
 CHUNK_SIZE = 500  # reminder ids per Celery task
-INSERT_BATCH = 5000
 JUDGE_BATCH = 1000
 MAX_ATTEMPTS = 5
 STALE_AFTER = datetime.timedelta(minutes=30)  # > CELERY_TASK_TIME_LIMIT: a live worker is never swept

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from compliance.models import Hold
@@ -30,9 +31,7 @@ from ...models import (
 from ...models.dunning import FINAL_STATES
 from .common import (
     COLLECTABLE,
-    INSERT_BATCH,
     PAUSES,
-    planned_for_every_row,
 )
 
 
@@ -187,29 +186,61 @@ def _plan(day: datetime.date, at: datetime.datetime):
             yield policy, stage, stage_candidates(policy=policy, stage=stage, stages=stages, day=day, at=at)
 
 
+def _insert_chosen(rows, *, run: DunningRun, stage: DunningStage, policy: DunningPolicy, day: datetime.date) -> None:
+    """Insert the chosen (account, cycle) rows as pending reminders, in the database; existing keys stay.
+
+    No row travels to Python and back: the choice goes into a temporary table, then into reminders.
+    """
+    try:
+        select_sql, select_params = rows.query.sql_with_params()
+    except EmptyResultSet:  # an earlier policy takes every account: nothing can be chosen here
+        return
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(timezone.now())
+    columns = {
+        "account_id": None,
+        "cycle": None,
+        "stage_id": stage.pk,
+        "policy_id": policy.pk,
+        "run_id": run.pk,
+        "channel": stage.channel,
+        "state": ReminderState.PENDING,
+        "planned_on": ops.adapt_datefield_value(day),
+        "attempts": 0,
+        "to": "",
+        "subject": "",
+        "body": "",
+        "reasons": "[]",
+        "note": "",
+        "provider_id": "",
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    constants = {name: value for name, value in columns.items() if name not in ("account_id", "cycle")}
+    table = ops.quote_name(DunningReminder._meta.db_table)
+    names = ", ".join(ops.quote_name(c) for c in columns)
+    placeholders = ", ".join(["%s"] * len(constants))
+    # Chosen first, inserted second: a statement reading the table it fills walks its own new rows
+    # whenever the planner picks a scan (it does on the first night, on an empty table's statistics),
+    # once per account: 22 of 25 s at 100,000 accounts. WHERE true: without it SQLite would read
+    # ON CONFLICT as a join constraint.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE dunning_chosen AS {select_sql}", select_params)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT chosen_account, chosen_cycle, {placeholders} "  # noqa: S608 - names from the model, values are parameters
+            "FROM dunning_chosen WHERE true ON CONFLICT DO NOTHING",
+            list(constants.values()),
+        )
+        cursor.execute("DROP TABLE dunning_chosen")
+
+
 def dunning_select(*, run: DunningRun, day: datetime.date, at: datetime.datetime) -> int:
     """Insert the night's reminders (pending); existing keys are left alone. Returns rows now in the run."""
     for policy, stage, candidates in _plan(day, at):
-        rows = candidates.exclude(_paused_q(policy)).values_list("pk", "oldest_open_due_on")
-        batch: list[DunningReminder] = []
-        with planned_for_every_row():
-            for account_id, cycle in rows.iterator(chunk_size=INSERT_BATCH):
-                batch.append(
-                    DunningReminder(
-                        account_id=account_id,
-                        stage=stage,
-                        policy=policy,
-                        cycle=cycle,
-                        run=run,
-                        channel=stage.channel,
-                        planned_on=day,
-                    )
-                )
-                if len(batch) >= INSERT_BATCH:
-                    DunningReminder.objects.bulk_create(batch, ignore_conflicts=True)
-                    batch = []
-            if batch:
-                DunningReminder.objects.bulk_create(batch, ignore_conflicts=True)
+        rows = candidates.exclude(_paused_q(policy)).values(
+            chosen_account=F("pk"), chosen_cycle=F("oldest_open_due_on")
+        )
+        _insert_chosen(rows, run=run, stage=stage, policy=policy, day=day)
         if connection.vendor == "postgresql":
             # Thousands of fresh rows: give the planner their statistics before the next stage's query
             # ("already chosen?") and the senders read them. Planned on an empty table's statistics,
