@@ -4,6 +4,7 @@ money as the original, migrations are complete and the ledger reconciles; a non-
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from decimal import Decimal as D
 from pathlib import Path
@@ -54,7 +55,7 @@ def scratch_dbs():
 
 
 def run(script: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "PYTHON": shutil.which("python") or "python3", **(env or {})}
+    environment = {**os.environ, "PYTHON": sys.executable, **(env or {})}
     return subprocess.run(
         [str(ROOT / "scripts" / script), *args], capture_output=True, text=True, env=environment, timeout=300
     )

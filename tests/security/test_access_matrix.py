@@ -146,7 +146,8 @@ def test_the_matrix_lists_every_method_an_api_route_serves():
     for key, pattern in site_routes().items():
         actions = getattr(getattr(pattern, "callback", None), "actions", None) or {}
         listed = {method.split()[0] for (route, method) in MATRIX if route == key}
-        missing += [f"{key} {m.upper()}" for m in actions if m.upper() not in listed]
+        # DRF adds HEAD (GET's twin) to a viewset's actions on its first request: not a route of its own.
+        missing += [f"{key} {m.upper()}" for m in actions if m != "head" and m.upper() not in listed]
     assert not missing, f"methods served but not in the matrix: {missing}"
 
 
