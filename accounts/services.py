@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from collections_app.errors import DomainError
@@ -138,3 +138,22 @@ def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - datetime.timedelta(days=IDEMPOTENCY_KEEP_DAYS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+class IdempotencyKeyTaken(Exception):
+    """Another request used this key first: reread its record and replay it."""
+
+
+def idempotency_key_claim(*, user, key: str, method: str, path: str, body_hash: str, token=None) -> IdempotencyRecord:
+    """Record the first use of `key`, inside the caller's transaction so it commits or rolls back with the action.
+
+    Two requests racing with one key cannot both insert: the second waits on the unique index until
+    the first ends, then gets IdempotencyKeyTaken (or, if the first rolled back, the key).
+    """
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                user_id=user.pk, token=token, key=key, method=method, path=path[:255], body_hash=body_hash
+            )
+    except IntegrityError:
+        raise IdempotencyKeyTaken from None

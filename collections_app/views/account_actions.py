@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import IdempotencyRecord, Role
+from accounts.services import IdempotencyKeyTaken, idempotency_key_claim
 from compliance.models import Hold, HoldReason
 
 from .. import forms as f
@@ -481,10 +482,6 @@ FORM_TOKEN = "form_token"
 _TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
-class _TokenTaken(Exception):
-    pass
-
-
 def _form_token(data) -> str | None:
     token = data.get(FORM_TOKEN, "")
     return token if _TOKEN_RE.match(token) else None
@@ -523,22 +520,14 @@ def _perform_once(request, token: str, perform: Callable[[], str]) -> str:
             return said
         try:
             with transaction.atomic():
-                try:
-                    with transaction.atomic():
-                        record = IdempotencyRecord.objects.create(
-                            user=request.user,
-                            key=f"form:{token}",
-                            method="POST",
-                            path=request.path[:255],
-                            body_hash=fingerprint,
-                        )
-                except IntegrityError:
-                    raise _TokenTaken from None
+                record = idempotency_key_claim(
+                    user=request.user, key=f"form:{token}", method="POST", path=request.path, body_hash=fingerprint
+                )
                 said = perform()
                 record.status_code, record.response_body = 200, {"said": said}
                 record.save(update_fields=["status_code", "response_body"])
             return said
-        except _TokenTaken:
+        except IdempotencyKeyTaken:
             continue
     raise DomainError("This form is being sent by another request: reload the page to see its result.", code="busy")
 

@@ -11,13 +11,14 @@ import json
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.models import ApiToken, IdempotencyRecord
+from accounts.services import IdempotencyKeyTaken, idempotency_key_claim
 from collections_app.errors import DomainError
 
 from .errors import error_body
@@ -40,10 +41,6 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
         "sent with another body, the request is refused with 422 `idempotency_key_reused`."
     ),
 )
-
-
-class _KeyTaken(Exception):
-    pass
 
 
 def _fingerprint(request) -> str:
@@ -85,18 +82,9 @@ def run_idempotent(view, request, action) -> Response:
             return _replay(record, fingerprint)
         try:
             with transaction.atomic():
-                try:
-                    with transaction.atomic():
-                        record = IdempotencyRecord.objects.create(
-                            user_id=user.pk,
-                            token=token,
-                            key=key,
-                            method=request.method,
-                            path=request.path[:255],
-                            body_hash=fingerprint,
-                        )
-                except IntegrityError:
-                    raise _KeyTaken from None
+                record = idempotency_key_claim(
+                    user=user, key=key, method=request.method, path=request.path, body_hash=fingerprint, token=token
+                )
                 try:
                     response = action()
                 except (exceptions.APIException, DomainError, DjangoValidationError) as exc:
@@ -107,7 +95,7 @@ def run_idempotent(view, request, action) -> Response:
                 record.response_body = json.loads(JSONRenderer().render(response.data) or b"null")
                 record.save(update_fields=["status_code", "response_body"])
             return response
-        except _KeyTaken:
+        except IdempotencyKeyTaken:
             continue
     return Response(
         error_body("idempotency_key_in_progress", "A request with this Idempotency-Key is in progress: retry shortly."),
