@@ -86,10 +86,10 @@ def rows_save(objects: list, fields: list[str]) -> None:
 def planned_for_every_row():
     """A transaction whose server-side cursors are planned for reading every row.
 
-    PostgreSQL plans a cursor for its first 10% of rows (cursor_tuple_fraction). The selection's
-    stacked pause filters make it guess one account where there are thousands, and planned for a
-    fast start it then ran its "already chosen?" anti-join as a nested loop over the whole reminder
-    table: minutes at 100,000 accounts instead of seconds. We read every row, so say so.
+    PostgreSQL plans a cursor for its first 10% of rows (cursor_tuple_fraction). The preview reads
+    each stage's candidates through one; planned for a fast start, the stage query ran its "already
+    chosen?" anti-join as a nested loop over the whole reminder table (minutes at 100,000 accounts
+    instead of seconds). We read every row, so say so.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
