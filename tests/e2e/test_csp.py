@@ -72,8 +72,10 @@ def test_htmx_actions_charts_and_meters_work_under_the_policy(demo, page, live_s
     account = Account.objects.filter(assigned_to__username="collector1").first()
     page.goto(f"{live_server.url}/accounts/{account.pk}/")
     # An in-page action loads over htmx; htmx injects no <style> (the CSP would refuse it).
-    page.locator("#action-panel a[hx-get]").first.click()
+    with page.expect_response(lambda response: "/act/" in response.url):
+        page.locator("#action-panel a[hx-get]").first.click()
     page.locator("#action-panel form").first.wait_for()
+    page.wait_for_load_state("networkidle")
     assert page.evaluate("document.querySelectorAll('style').length") == 0
     assert page.evaluate("window.__csp") == []
 

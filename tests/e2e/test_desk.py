@@ -59,6 +59,9 @@ def test_a_manager_sets_a_limit_inline_and_previews_new_weights(sign_in, desk_te
     page.get_by_label("Target accounts").fill("90")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(f"#collector-{giver.pk}")).to_contain_text("cannot be above the call limit")
+    # The refused form comes back with what was typed (once htmx has settled the swapped row).
+    expect(page.get_by_label("Calls a day")).to_have_value("80")
+    expect(page.get_by_label("Target accounts")).to_have_value("90")
     page.get_by_label("Target accounts").fill("40")
     page.get_by_role("button", name="Save").click()
     row = page.locator(f"#collector-{giver.pk}")

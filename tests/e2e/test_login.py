@@ -21,6 +21,6 @@ def test_each_role_signs_in_and_reaches_its_home(make_user, sign_in, role, headi
 
 def test_a_wrong_password_is_explained(make_user, sign_in):
     make_user(Role.COLLECTOR, username="e2e_wrong")
-    page = sign_in("e2e_wrong", "not-the-password")
+    page = sign_in("e2e_wrong", "not-the-password", refused=True)
     assert page.get_by_role("alert").inner_text().startswith("That username and password do not match")
     screenshot(page, "login-refused")
