@@ -38,8 +38,8 @@ worker: $(VENV)/.installed  ## a Celery worker (needs REDIS_URL)
 beat: $(VENV)/.installed  ## Celery beat with the schedules admins edit (needs REDIS_URL)
 	$(VENV)/bin/celery -A config beat --loglevel=INFO
 
-bench: $(VENV)/.installed  ## scale benchmarks on PostgreSQL (needs DATABASE_URL)
-	$(PY) -m bench.run --size $(SIZE)
+bench: $(VENV)/.installed  ## scale benchmarks on PostgreSQL (needs DATABASE_URL); SIZE=10000,100000 for several, BENCH_ARGS="--reuse --modules queue" to rerun on built databases
+	$(PY) -m bench.run --sizes $(SIZE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -4,8 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from collections_app.models import Account
+from config.api.parsers import StrictJSONParser
 from config.urls import urlpatterns as site_urlpatterns
 
 
@@ -17,3 +20,16 @@ def floor(request):
 
 
 urlpatterns = [path("bench/floor/", floor, name="bench_floor"), *site_urlpatterns]
+
+
+class PaymentFloor(APIView):
+    """The floor of bench.payments: the API's token check, throttle and JSON parsing, then a constant answer."""
+
+    parser_classes = [StrictJSONParser]
+
+    def post(self, request):
+        # The body is parsed, as a payment's is, and its account echoed; nothing is read or written.
+        return Response({"id": 0, "account": request.data.get("account")}, status=201)
+
+
+urlpatterns += [path("bench/payment-floor/", PaymentFloor.as_view(), name="bench_payment_floor")]

@@ -466,8 +466,10 @@ def write_bundle(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # Written under a .partial name and renamed when complete, so an interrupted run never leaves
+    # a bundle that looks finished (bench/run.py reuses a bundle whose payments.csv exists).
     files = {
-        name: open(out / f"{name}.csv", "w", newline="", encoding="utf-8", buffering=1 << 20)  # noqa: SIM115
+        name: open(out / f"{name}.csv.partial", "w", newline="", encoding="utf-8", buffering=1 << 20)  # noqa: SIM115
         for name in HEADERS
     }
     writers = {name: csv.writer(fh, lineterminator="\n") for name, fh in files.items()}
@@ -801,6 +803,8 @@ def write_bundle(
     finally:
         for fh in files.values():
             fh.close()
+    for name in HEADERS:
+        (out / f"{name}.csv.partial").replace(out / f"{name}.csv")
     return counts
 
 

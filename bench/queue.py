@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://... python -m bench.queue [--samples 200] [--at 2026-11-23T18:00:00Z]
         [--users 32] [--seconds 20] [--no-load]
 
-Latency is measured in-process (no network), per request, for the collectors holding accounts, at a
+Latency is measured in-process (no network), per request, for the collectors holding accounts (the
+queue page, and apart from it the held-back section it loads on demand), at a
 moment inside calling hours across the continental US (default 18:00 UTC today), so the gate lets
 most accounts through, as on a working afternoon.
 
@@ -15,28 +16,15 @@ p50/p95/p99 of each, and the queue's share of the floor's pages/s.
 """
 
 import argparse
-import csv
 import datetime
 import json
 import os
 import secrets
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _setup():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+from bench.serve import gunicorn, locust, setup
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -93,13 +81,18 @@ def measure(samples: int = 200, at: datetime.datetime | None = None) -> dict:
             results["queue_page_error"] = response.status_code
             break
     results["queue_page"] = percentiles(page_timings)
+    # The held-back section and the counts, which the page loads on demand (htmx, when scrolled into view).
+    held_timings = []
+    for i in range(max(10, samples // 8)):
+        client.force_login(collectors[i % len(collectors)])
+        started = time.perf_counter()
+        response = client.get("/queue/", {"held": "1"}, HTTP_HX_REQUEST="true")
+        held_timings.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            results["queue_held_error"] = response.status_code
+            break
+    results["queue_held_section"] = percentiles(held_timings)
     return results
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _sessions(collectors: list, users: int) -> list[str]:
@@ -132,8 +125,6 @@ def _wait_up(url: str, cookie: str, warm: int) -> None:
 
 def load(paths: list[str], sessions: list[str], *, secret_key: str, seconds: int) -> dict:
     """Pages/s and p50/p95/p99 (ms) of each path under len(sessions) back-to-back users, one gunicorn."""
-    port = _free_port()
-    workers = (os.cpu_count() or 1) * 2 + 1
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -141,43 +132,18 @@ def load(paths: list[str], sessions: list[str], *, secret_key: str, seconds: int
         "SECRET_KEY": secret_key,
         "BENCH_SESSIONS": ",".join(sessions),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-        + ["--log-level", "warning"],
-        env=env,
-        cwd=ROOT,
-    )
-    results = {"users": len(sessions), "seconds": seconds, "gunicorn_workers": workers}
-    try:
+    with gunicorn(env) as (host, workers):
+        results = {"users": len(sessions), "seconds": seconds, "gunicorn_workers": workers}
         for path in paths:
-            host = f"http://127.0.0.1:{port}"
             _wait_up(host + path, f"sessionid={sessions[0]}", warm=workers * 4)
-            with tempfile.TemporaryDirectory() as tmp:
-                # locust exits 1 when any request failed: the failures are counted in the figures instead.
-                done = subprocess.run(
-                    [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
-                    + ["-u", str(len(sessions)), "-r", str(len(sessions)), "-t", f"{seconds}s", "--host", host]
-                    + ["--csv", f"{tmp}/load", "--only-summary", "--loglevel", "WARNING"],
-                    env={**env, "BENCH_PATH": path},
-                    cwd=ROOT,
-                    capture_output=True,
-                    text=True,
-                )
-                if not Path(f"{tmp}/load_stats.csv").exists():
-                    raise SystemExit(f"locust failed:\n{done.stderr[-3000:]}")
-                with open(f"{tmp}/load_stats.csv") as f:
-                    row = next(r for r in csv.DictReader(f) if r["Name"] == path)
+            figures = locust(
+                "locustfile.py", host, users=len(sessions), seconds=seconds, env={**env, "BENCH_PATH": path}
+            )
+            row = figures[path]
             results[path] = {
-                "pages_per_s": round(float(row["Requests/s"]), 1),
-                "p50_ms": float(row["50%"]),
-                "p95_ms": float(row["95%"]),
-                "p99_ms": float(row["99%"]),
-                "requests": int(row["Request Count"]),
-                "failures": int(row["Failure Count"]),
+                "pages_per_s": round(row["per_s"], 1),
+                **{key: row[key] for key in ("p50_ms", "p95_ms", "p99_ms", "requests", "failures")},
             }
-    finally:
-        server.terminate()
-        server.wait(30)
     return results
 
 
@@ -216,7 +182,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=int, default=20, help="length of each load test")
     parser.add_argument("--no-load", action="store_true", help="latency only, no gunicorn and locust")
     args = parser.parse_args(argv)
-    _setup()
+    setup()
     results = measure(args.samples, args.at)
     if not args.no_load:
         results["load"] = measure_load(args.users, args.seconds)
