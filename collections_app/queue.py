@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import Role
 from compliance.gate import Decision, contact_decisions
 from compliance.gate.zones import US_ZONES, _in_window, _zone
-from compliance.models import StateRule
+from compliance.models import ContactPolicy, StateRule
 from compliance.selectors import _local_midnight_utc, accounts_with_contactability, policy_current
 
 from .models import Account, AccountStatus, Activity, Channel, Direction, Outcome, Promise, PromiseStatus
@@ -199,6 +199,18 @@ def progress_today(*, users, now: datetime.datetime | None = None) -> dict[int, 
 
 
 @dataclass(frozen=True)
+class _Known:
+    """What a ranking reads once: the policy in force, the active state rules, the team's weights.
+
+    "Next account" shares them between its rounds and hands the first two to the exact gate.
+    """
+
+    policy: ContactPolicy
+    rules: list[StateRule]
+    weights: dict[str, int]
+
+
+@dataclass(frozen=True)
 class NextAccount:
     account: Account | None
     contact_point: object = None
@@ -219,13 +231,17 @@ def next_account(
         return NextAccount(None, reason="not_collector")
     if calls_today(user=user, now=now) >= user.daily_call_limit:
         return NextAccount(None, reason="limit")
+    # Read once for every round: the ranking's set rules and the exact gate judge by the same rows.
+    known = _known(user)
     for offset in range(0, NEXT_CANDIDATES * NEXT_ROUNDS, NEXT_CANDIDATES):
         candidates = _ready_candidates(
-            user=user, now=now, queryset=queryset, skip=skip, offset=offset, limit=NEXT_CANDIDATES
+            user=user, now=now, queryset=queryset, skip=skip, offset=offset, limit=NEXT_CANDIDATES, known=known
         )
         if not candidates:
             break
-        decisions = contact_decisions(candidates, channel=Channel.CALL, at=now)
+        decisions = contact_decisions(
+            candidates, channel=Channel.CALL, at=now, policy=known.policy, state_rules=known.rules
+        )
         for account in candidates:
             decision, point = decisions[account.pk]
             if decision.allowed:
@@ -250,13 +266,15 @@ _SCORE_SQL = {
     "weight_balance": "CASE "
     + " ".join(f"WHEN a.balance < {bound} THEN {score}" for bound, score in BALANCE_BANDS)
     + " ELSE 100 END",
+    # Uncorrelated IN, not EXISTS: PostgreSQL hashes the few promises due (or lately broken) once
+    # instead of probing the promise table for each of the thousands of accounts it scores.
     "weight_promise_due": (
-        "CASE WHEN EXISTS (SELECT 1 FROM collections_app_promise p WHERE p.account_id = a.id"
-        " AND p.status = 'pending' AND p.due_on <= %(today)s) THEN 100 ELSE 0 END"
+        "CASE WHEN a.id IN (SELECT p.account_id FROM collections_app_promise p"
+        " WHERE p.status = 'pending' AND p.due_on <= %(today)s) THEN 100 ELSE 0 END"
     ),
     "weight_broken_promise": (
-        "CASE WHEN EXISTS (SELECT 1 FROM collections_app_promise p WHERE p.account_id = a.id"
-        " AND p.status = 'broken' AND p.resolved_on >= %(broken_since)s) THEN 100 ELSE 0 END"
+        "CASE WHEN a.id IN (SELECT p.account_id FROM collections_app_promise p"
+        " WHERE p.status = 'broken' AND p.resolved_on >= %(broken_since)s) THEN 100 ELSE 0 END"
     ),
     "weight_callback": "CASE WHEN a.callback_at <= %(now)s THEN 100 ELSE 0 END",
     "weight_last_contact": (
@@ -303,24 +321,28 @@ class _Sql:
 
 
 def _base_sql(sql: _Sql, *, user, queryset: QuerySet | None) -> str | None:
-    """The accounts to rank: the collector's queue, or a narrower queryset of it (None when empty)."""
+    """The accounts to rank: the collector's queue, or a narrower queryset of it (None when empty).
+
+    A narrower queryset is added to the queue's own conditions, not put in their place, so that the
+    collector's index still finds the rows instead of a scan of every account hashed against the filter.
+    """
+    statuses = ", ".join(sql.add(s) for s in QUEUE_STATUSES)
+    queue = f"a.assigned_to_id = {sql.add(user.pk)} AND a.status IN ({statuses}) AND a.balance > 0"
     if queryset is None:
-        statuses = ", ".join(sql.add(s) for s in QUEUE_STATUSES)
-        return f"a.assigned_to_id = {sql.add(user.pk)} AND a.status IN ({statuses}) AND a.balance > 0"
+        return queue
     try:
         inner, params = queryset.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:
         return None
     with connection.cursor() as cursor:
         literal = cursor.mogrify(inner, params).decode()
-    return f"a.id IN ({literal.replace('%', '%%')})"
+    return f"{queue} AND a.id IN ({literal.replace('%', '%%')})"
 
 
-def _ready_sql(sql: _Sql, zones: list[str], *, now: datetime.datetime, tz: str, region: str) -> str:
+def _ready_sql(sql: _Sql, zones: list[str], known: _Known, *, now: datetime.datetime, tz: str, region: str) -> str:
     """`queue_ready`'s conditions over a ranked row `q` (its debtor's zone and region given as SQL): active, not
     waiting, and the gate's set rules for a call."""
-    policy = policy_current()
-    rules = list(StateRule.objects.filter(active=True))
+    policy, rules = known.policy, known.rules
     start, end = policy.call_window_start, policy.call_window_end
     open_zones = [name for name in zones if name and (z := _zone(name)) is not None and _in_window(now, z, start, end)]
     unknown_open = all(_in_window(now, ZoneInfo(z), start, end) for z in US_ZONES)
@@ -373,8 +395,30 @@ _HOLD_ACTIVE = (
 )
 
 
+def _known(user) -> _Known:
+    return _Known(policy_current(), list(StateRule.objects.filter(active=True)), strategy_for(user).weights())
+
+
+# Every zone debtors hold, by skipping through the zone index (0006_queue_speed) one distinct value at
+# a time: a few index probes instead of joining the collector's accounts to their debtors. A zone no
+# queued debtor holds only adds a WHEN that never matches.
+_ZONES_SQL = """WITH RECURSIVE z(tz) AS (
+    SELECT min(timezone) FROM collections_app_debtor
+    UNION ALL
+    SELECT (SELECT min(d.timezone) FROM collections_app_debtor d WHERE d.timezone > z.tz) FROM z WHERE z.tz IS NOT NULL
+) SELECT tz FROM z WHERE tz IS NOT NULL"""
+
+
 def _ranked_sql(
-    *, user, now: datetime.datetime, queryset: QuerySet | None, skip=(), active_only: bool = False, tz: str, region: str
+    *,
+    user,
+    now: datetime.datetime,
+    queryset: QuerySet | None,
+    known: _Known,
+    skip=(),
+    active_only: bool = False,
+    tz: str,
+    region: str,
 ) -> tuple[_Sql, str, str] | None:
     """The statement's parameters, the scored rows and the ready condition over a row of them (`q`)."""
     today = timezone.localtime(now).date()
@@ -392,19 +436,12 @@ def _ranked_sql(
         base += f" AND a.id <> ALL({sql.add(list(skip))})"
     if active_only:  # only active accounts can be ready: no need to score the others
         base += " AND a.status = 'active'"
-    weights = strategy_for(user).weights()
-    terms = [f"({_SCORE_SQL[name]}) * {sql.add(weight)}" for name, weight in weights.items() if weight]
+    terms = [f"({_SCORE_SQL[name]}) * {sql.add(weight)}" for name, weight in known.weights.items() if weight]
     score = " + ".join(terms) or "0"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT d.timezone FROM collections_app_account a"
-            f" JOIN collections_app_debtor d ON d.id = a.debtor_id WHERE {base}",
-            sql.params,
-        )
-        zones = sorted(row[0] for row in cursor.fetchall())
+    zones = [row[0] for row in _fetch(_ZONES_SQL, {})]
     rows = f"""SELECT a.id, a.balance, a.debtor_id, a.status, a.next_action_on, a.callback_at, {score} AS score
         FROM collections_app_account a WHERE {base}"""
-    return sql, rows, _ready_sql(sql, zones, now=now, tz=tz, region=region)
+    return sql, rows, _ready_sql(sql, zones, known, now=now, tz=tz, region=region)
 
 
 def _fetch(statement: str, params: dict) -> list[tuple]:
@@ -425,13 +462,16 @@ def _accounts(ids_scores: list[tuple[int, int]], *related: str) -> list[Account]
     return accounts
 
 
-def _ready_candidates_sql(*, user, now, queryset, skip, offset: int, limit: int) -> list[Account]:
+def _ready_candidates_sql(
+    *, user, now, queryset, skip, offset: int, limit: int, known: _Known | None = None, related=("debtor",)
+) -> list[Account]:
     """Ready accounts `offset`..`offset + limit`, best first: the gate's set rules run in score order and stop early."""
     # The debtor is read row by row down the sorted list, only for the rows the gate's rules look at.
     ranked = _ranked_sql(
         user=user,
         now=now,
         queryset=queryset,
+        known=known or _known(user),
         skip=skip,
         active_only=True,
         tz="(SELECT d.timezone FROM collections_app_debtor d WHERE d.id = q.debtor_id)",
@@ -444,7 +484,7 @@ def _ready_candidates_sql(*, user, now, queryset, skip, offset: int, limit: int)
     # down the sorted rows until `offset + limit` pass: the outer ORDER BY reuses the inner sort.
     statement = f"""SELECT q.id, q.score FROM ({rows} ORDER BY score DESC, a.balance DESC, a.id OFFSET 0) q
         WHERE {ready} ORDER BY q.score DESC, q.balance DESC, q.id LIMIT {int(limit)} OFFSET {int(offset)}"""
-    return _accounts(_fetch(statement, sql.params), "debtor")
+    return _accounts(_fetch(statement, sql.params), *related)
 
 
 # A page number below 1 means the last page, as Paginator.get_page has it; the statement clamps it.
@@ -473,7 +513,7 @@ class _OnePage:
 
 
 def _queue_pages_sql(*, user, now, queryset, ready_page, held_page, size: int) -> tuple[Page, Page]:
-    ranked = _ranked_sql(user=user, now=now, queryset=queryset, tz="q.tz", region="q.region")
+    ranked = _ranked_sql(user=user, now=now, queryset=queryset, known=_known(user), tz="q.tz", region="q.region")
     found = []
     if ranked is not None:
         sql, rows, ready = ranked
@@ -518,9 +558,57 @@ def queue_pages(
     return Paginator(ready, size).get_page(ready_page), Paginator(held, size).get_page(held_page)
 
 
-def _ready_candidates(*, user, now, queryset, skip, offset: int, limit: int) -> list[Account]:
+def _ready_candidates(*, user, now, queryset, skip, offset: int, limit: int, known: _Known) -> list[Account]:
     """The ready accounts at `offset`, best first, with their debtor: what the exact gate judges next."""
     if connection.vendor == "postgresql":
-        return _ready_candidates_sql(user=user, now=now, queryset=queryset, skip=skip, offset=offset, limit=limit)
+        return _ready_candidates_sql(
+            user=user, now=now, queryset=queryset, skip=skip, offset=offset, limit=limit, known=known
+        )
     ready = queue_ready(user=user, now=now, queryset=queryset).exclude(pk__in=skip).select_related("debtor")
     return list(ready[offset : offset + limit])
+
+
+class ReadyPage:
+    """A page of the ready list found without counting the whole list: its rows, and whether more follow."""
+
+    def __init__(self, rows: list[Account], number: int, size: int, has_next: bool):
+        self.rows, self.number, self.size, self.has_next = rows, number, size, has_next
+        self.has_previous = number > 1
+        self.has_other_pages = self.has_next or self.has_previous
+        self.start_index = (number - 1) * size + 1
+        self.previous_page_number, self.next_page_number = number - 1, number + 1
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def queue_ready_page(
+    *, user, now: datetime.datetime, queryset: QuerySet | None = None, number=1, size: int = 50
+) -> ReadyPage:
+    """One page of the ready list, best first, with debtor and creditor: the gate's set rules judge rows in
+    score order only until the page (and one row more) is found, so the first page costs no count.
+
+    Page numbers that are not a whole number from 1 give the first page; beyond the end, an empty page.
+    """
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * size
+    if connection.vendor == "postgresql":
+        rows = _ready_candidates_sql(
+            user=user,
+            now=now,
+            queryset=queryset,
+            skip=(),
+            offset=offset,
+            limit=size + 1,
+            related=("debtor", "creditor"),
+        )
+    else:
+        ready = queue_ready(user=user, now=now, queryset=queryset).select_related("debtor", "creditor")
+        rows = list(ready[offset : offset + size + 1])
+    return ReadyPage(rows[:size], number, size, len(rows) > size)

@@ -19,7 +19,15 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role
 
 from ..filters import AccountFilter
-from ..queue import next_account, progress_today, queue_accounts, queue_not_now, queue_pages, why_not_now
+from ..queue import (
+    next_account,
+    progress_today,
+    queue_accounts,
+    queue_not_now,
+    queue_pages,
+    queue_ready_page,
+    why_not_now,
+)
 from .wording import debtor_zone, opening, why_verdict
 
 PAGE_SIZE = 50
@@ -63,20 +71,36 @@ def next_opening(*, user, now: datetime.datetime, queryset=None) -> tuple[dateti
     return best
 
 
-def queue_context(request) -> dict:
-    """The queue page's context: the ready list and the held-back list, each paged, with the day's figures."""
-    user, now = request.user, timezone.now()
-    filterset = AccountFilter(request.GET, queryset=queue_accounts(user=user))
+def _filterset(request) -> AccountFilter:
+    filterset = AccountFilter(request.GET, queryset=queue_accounts(user=request.user))
     bucket = filterset.form.fields["bucket"]
     bucket.widget.choices = [("", "Any aging"), *[c for c in bucket.choices if c[0]]]
-    filtered = filterset.qs
+    return filterset
+
+
+def _narrowed(request, filterset: AccountFilter):
+    """The filter's queryset when any of its filters is given, else None: the whole queue, ranked from the
+    collector's own index (see queue._base_sql) instead of joined against an unfiltered copy of itself."""
+    given = any(request.GET.get(name) for name in filterset.filters if name != "ordering")
+    return filterset.qs if given else None
+
+
+def _query(request) -> str:
+    """The filters of this request as a query string, without the page numbers and the held-back switch."""
+    query = request.GET.copy()
+    for key in ("page", "held_page", "held"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def held_context(request, *, queryset, now: datetime.datetime) -> dict:
+    """The held-back section: both lists' counts and one page of held-back accounts with why and until when.
+
+    It judges every account of the queue, so the page asks for it only when the collector looks
+    (htmx, when the section scrolls into view; without JavaScript, by a link).
+    """
     ready, held = queue_pages(
-        user=user,
-        now=now,
-        queryset=filtered,
-        ready_page=request.GET.get("page"),
-        held_page=request.GET.get("held_page"),
-        size=PAGE_SIZE,
+        user=request.user, now=now, queryset=queryset, held_page=request.GET.get("held_page"), size=PAGE_SIZE
     )
     held_rows = list(held.object_list)
     answers = why_not_now(held_rows, now=now) if held_rows else {}
@@ -86,35 +110,55 @@ def queue_context(request) -> dict:
         zones = why.decision.zones if why.decision is not None else ()
         zone = debtor_zone(account.debtor, zones)
         rows.append({"account": account, "verdict": why_verdict(why, account, zone=zone, now=now)})
-    progress = progress_today(users=[user], now=now)[user.pk]
-    query = request.GET.copy()
-    for key in ("page", "held_page"):
-        query.pop(key, None)
+    return {"held_loaded": True, "ready_count": ready.paginator.count, "held": held, "held_rows": rows}
+
+
+def queue_context(request) -> dict:
+    """The queue page's context: a page of the ready list, the day's figures and, when asked, the held-back list."""
+    user, now = request.user, timezone.now()
+    filterset = _filterset(request)
     filtered_by = any(request.GET.get(name) for name in FILTER_FIELDS)
-    today = timezone.localdate(now)
-    return {
+    filtered = _narrowed(request, filterset)
+    ready = queue_ready_page(user=user, now=now, queryset=filtered, number=request.GET.get("page"), size=PAGE_SIZE)
+    progress = progress_today(users=[user], now=now)[user.pk]
+    context = {
         "filter": filterset,
         "filtered_by": filtered_by,
         "ready": ready,
-        "held": held,
-        "held_rows": rows,
-        "query": query.urlencode(),
+        "ready_number": ready.number,
+        "total": filterset.qs.count(),
+        "query": _query(request),
         "progress": progress,
         "target": user.daily_target,
         "call_limit": user.daily_call_limit,
         "target_percent": min(100, round(100 * progress["worked"] / user.daily_target)) if user.daily_target else 0,
         "limit_reached": progress["calls"] >= user.daily_call_limit,
-        "today": today,
+        "today": timezone.localdate(now),
         "now": now,
         "served_count": len(_served(request.session, now)),
     }
+    if request.GET.get("held"):  # asked for by the link that stands in for htmx without JavaScript
+        context.update(held_context(request, queryset=filtered, now=now))
+    return context
 
 
 @login_required
 def queue(request):
-    """My queue: what can be called now, best first, and what is held back and until when."""
+    """My queue: what can be called now, best first; the held-back list comes when asked (see held_context)."""
     _collector_only(request.user)
-    return render(request, "collections_app/queue.html", queue_context(request))
+    if not (request.htmx and request.GET.get("held")):
+        return render(request, "collections_app/queue.html", queue_context(request))
+    now = timezone.now()
+    filterset = _filterset(request)
+    filtered_by = any(request.GET.get(name) for name in FILTER_FIELDS)
+    context = {
+        **held_context(request, queryset=_narrowed(request, filterset), now=now),
+        "filtered_by": filtered_by,
+        "query": _query(request),
+        "ready_number": request.GET.get("page") or 1,
+        "today": timezone.localdate(now),
+    }
+    return render(request, "collections_app/partials/queue_held.html", context)
 
 
 @login_required

@@ -80,18 +80,26 @@ def contact_decision(
 
 
 def contact_decisions(
-    accounts, *, channel: str, at: datetime.datetime | None = None, automated: bool = False, purpose: str = "collection"
+    accounts,
+    *,
+    channel: str,
+    at: datetime.datetime | None = None,
+    automated: bool = False,
+    purpose: str = "collection",
+    policy=None,
+    state_rules=None,
 ) -> dict[int, tuple[Decision, object]]:
     """The gate's answer for each account on its best number or address, in a fixed number of queries.
 
     For each account: (decision, contact point). The point is the first of the debtor's numbers
     (primary first) that may be used now, else the one that opens soonest; the decision is exactly
-    what `contact_decision` gives for that point. Accounts need `debtor` loaded.
+    what `contact_decision` gives for that point. Accounts need `debtor` loaded. A caller that has
+    just read the policy in force and the active state rules (the queue) passes them, to spare the reads.
     """
     _checked(channel, purpose)
     at = (at or timezone.now()).astimezone(UTC)
     accounts = list(accounts)
-    reads = Reads.fetch(accounts, channel=channel, at=at)
+    reads = Reads.fetch(accounts, channel=channel, at=at, policy=policy, state_rules=state_rules)
     kind = "phone" if channel in PHONE_CHANNELS else "email" if channel == "email" else None
     answers = {}
     for account in accounts:

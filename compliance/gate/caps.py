@@ -83,7 +83,7 @@ def _state_caps(ctx) -> list[Cap]:
             days,
             lambda n, when: (
                 f"{rule.name} allows {limit} calls or texts to {numbers} in each {days} days for a debt; "
-                f"{n} made already. Next {when}."
+                f"{n} made already. The next call or text may be made {when}."
             ),
         )
     ]
@@ -112,7 +112,7 @@ def _federal_caps(ctx) -> list[Cap]:
             policy.days_after_conversation,
             lambda n, when: (
                 f"We spoke with the debtor about this debt in the last {policy.days_after_conversation} days: "
-                f"no further call until {when}."
+                f"the next call may be made {when}."
             ),
         ),
     ]

@@ -61,12 +61,17 @@ class Reads:
     limitations: dict[str, StatuteOfLimitations]  # by region
 
     @classmethod
-    def fetch(cls, accounts: list[Account], *, channel: str, at: datetime.datetime) -> Reads:
+    def fetch(
+        cls, accounts: list[Account], *, channel: str, at: datetime.datetime, policy=None, state_rules=None
+    ) -> Reads:
+        """One query per kind of row; `policy` and `state_rules` (every active rule), when given, are not re-read."""
         account_ids = [a.pk for a in accounts]
         debtor_ids = {a.debtor_id for a in accounts}
-        policy = selectors.policy_current()
+        policy = policy if policy is not None else selectors.policy_current()
         regions = {(a.debtor.region or "").strip().upper() for a in accounts} - {""}
-        rules = {r.region: r for r in StateRule.objects.filter(region__in=regions, active=True)} if regions else {}
+        if state_rules is None:
+            state_rules = StateRule.objects.filter(region__in=regions, active=True) if regions else []
+        rules = {r.region: r for r in state_rules if r.active and r.region in regions}
         points: dict[int, list[ContactPoint]] = {}
         for point in ContactPoint.objects.filter(debtor_id__in=debtor_ids).order_by("id"):
             points.setdefault(point.debtor_id, []).append(point)

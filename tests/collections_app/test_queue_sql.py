@@ -172,7 +172,20 @@ def test_pages_and_counts_match_the_orm(portfolio, collector, now, number):
     assert all(a.creditor.name and a.debtor.name for a in [*ready, *held])
 
 
+@pytest.mark.parametrize("now", MOMENTS, ids=["day", "early", "evening"])
+def test_the_ready_page_found_in_score_order_matches_the_orm(portfolio, collector, now):
+    """The queue page's first rows come from the early-stopping statement, not from the full count."""
+    orm = Paginator(queue.queue_ready(user=collector, now=now), 4)
+    for number in (1, 2, 3):
+        page = queue.queue_ready_page(user=collector, now=now, number=number, size=4)
+        expected = orm.page(number) if number <= orm.num_pages else []
+        assert [(a.pk, a.queue_score) for a in page] == [(a.pk, a.queue_score) for a in expected]
+        assert page.has_next == (number < orm.num_pages)
+        assert all(a.creditor.name and a.debtor.name for a in page)
+
+
 def test_an_empty_filter_gives_empty_pages(portfolio, collector):
     ready, held = queue.queue_pages(user=collector, now=MOMENTS[0], queryset=Account.objects.none())
     assert (ready.paginator.count, held.paginator.count, list(ready), list(held)) == (0, 0, [], [])
     assert queue.next_account(user=collector, now=MOMENTS[0], queryset=Account.objects.none()).reason == "empty"
+    assert list(queue.queue_ready_page(user=collector, now=MOMENTS[0], queryset=Account.objects.none())) == []

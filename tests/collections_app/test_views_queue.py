@@ -1,7 +1,8 @@
-"""My queue and Next account, per role: order, held-back accounts with when they open, filters,
-the served-recently memory, the daily limit, and a bounded number of queries."""
+"""My queue and Next account, per role: order, held-back accounts with when they open (loaded on demand),
+filters, the served-recently memory, the daily limit, and a bounded number of queries."""
 
 import datetime
+import sys
 from decimal import Decimal
 
 import pytest
@@ -24,6 +25,13 @@ def signed_in(client, collector):
     return client
 
 
+def held_section(client, **params) -> str:
+    """The held-back section as htmx asks for it when it scrolls into view."""
+    response = client.get("/queue/", {"held": "1", **params}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def test_queue_lists_callable_accounts_best_first_and_not_anothers(signed_in, collector, other_collector):
     small = make_debt(collector, balance="80.00", days_late=5, name="Sam Small")
     large = make_debt(collector, balance="9000.00", days_late=150, name="Lara Large")
@@ -38,12 +46,39 @@ def test_queue_lists_callable_accounts_best_first_and_not_anothers(signed_in, co
 def test_held_back_accounts_say_when_they_open_in_the_debtors_zone(signed_in, collector):
     zone = closed_zone()
     make_debt(collector, zone=zone, name="Nora Night")
-    response = signed_in.get("/queue/")
-    html = response.content.decode()
-    ready, held = html.split('id="held-h"')
-    assert "Nora Night" not in ready and "Nora Night" in held
-    assert f"Callable from 08:00 {zone}, in " in held or f"Callable from tomorrow 08:00 {zone}, in " in held
+    html = signed_in.get("/queue/").content.decode()
+    ready, placeholder = html.split('id="held-h"')
+    assert "Nora Night" not in html  # the held-back list is not judged on every load
     assert "Nothing can be called right now" in ready  # the empty state says why and where to look
+    assert 'hx-trigger="revealed"' in placeholder and "Show the held-back accounts" in placeholder
+    held = held_section(signed_in)
+    assert "Nora Night" in held and '<section aria-labelledby="held-h"' in held and "<h1" not in held
+    assert f"Callable from 08:00 {zone}, in " in held or f"Callable from tomorrow 08:00 {zone}, in " in held
+    assert "0 callable now · 1 held back" in held
+
+
+def test_without_javascript_the_link_shows_the_held_back_list_in_the_page(signed_in, collector):
+    make_debt(collector, zone=closed_zone(), name="Nora Night")
+    make_debt(collector, zone=open_zone(), name="Dana Day")
+    html = signed_in.get("/queue/", {"held": "1"}).content.decode()
+    ready, held = html.split('id="held-h"')
+    assert "<h1>My queue</h1>" in ready and "Dana Day" in ready and "Nora Night" in held
+    assert "1 callable now · 1 held back" in held and 'hx-trigger="revealed"' not in held
+
+
+def test_the_ready_list_pages_without_counting_the_queue(signed_in, collector, monkeypatch):
+    # The package exports the view under the module's name, so the module is reached by its path.
+    monkeypatch.setattr(sys.modules["collections_app.views.queue"], "PAGE_SIZE", 2)
+    names = [f"Rhea Ready{n}" for n in range(3)]
+    for n, name in enumerate(names):
+        make_debt(collector, zone=open_zone(), balance=f"{9000 - n * 1000}.00", days_late=150, name=name)
+    first = signed_in.get("/queue/").content.decode()
+    assert first.index(names[0]) < first.index(names[1]) and names[2] not in first
+    assert "Page 1</span>" in first and "page=2" in first and "3 accounts in your queue" in first
+    second = signed_in.get("/queue/", {"page": "2"}).content.decode().split('id="held-h"')[0]
+    assert names[2] in second and names[0] not in second and "Previous" in second and "page=3" not in second
+    beyond = signed_in.get("/queue/", {"page": "7"}).content.decode()
+    assert "No callable account on this page" in beyond
 
 
 def test_held_back_says_what_the_debtor_is_waiting_for(signed_in, collector):
@@ -56,7 +91,7 @@ def test_held_back_says_what_the_debtor_is_waiting_for(signed_in, collector):
     )
     disputed = make_debt(collector, name="Dora Dispute")
     dispute_open(account=disputed, reason="Not mine", user=collector, in_writing=True)
-    held = signed_in.get("/queue/").content.decode().split('id="held-h"')[1]
+    held = held_section(signed_in)
     assert "Waiting for a payment due" in held and "(in 5 days)" in held
     assert "Not callable: dispute awaiting verification" in held
 
@@ -75,6 +110,7 @@ def test_queue_filters_and_search(signed_in, collector, other_collector):
     response = signed_in.get("/queue/", {"bucket": "nonsense", "page": "abc", "held_page": "-1"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+    assert "Carla Current" not in held_section(signed_in, q="Olga")
 
 
 def test_figures_show_target_calls_and_limit(signed_in, collector):
@@ -200,7 +236,9 @@ def test_queue_page_costs_a_handful_of_queries_not_one_per_account(client, colle
     with django_assert_max_num_queries(30):
         response = client.get("/queue/")
     assert response.status_code == 200
-    html = response.content.decode()
+    assert "60 accounts in your queue" in response.content.decode()
+    with django_assert_max_num_queries(30):
+        html = held_section(client)
     assert "30 callable now · 30 held back" in html
 
 

@@ -345,3 +345,44 @@ def test_validation_notice_due_is_flagged_after_five_days(denver_account):
     AccountCompliance.objects.filter(account=denver_account).update(validation_notice_sent_on=datetime.date(2026, 6, 3))
     sent = call(denver_account, first + datetime.timedelta(days=6))
     assert "validation_notice_due" not in [f.code for f in sent.flags]
+
+
+# --- the caps' sentences, for each day `when` can name ------------------------------------------
+
+
+def messages_of(decision, code):
+    return [reason.message for reason in decision.reasons if reason.code == code]
+
+
+def test_the_weekly_cap_says_when_the_next_call_may_be_made(denver_account):
+    for minute in range(7):
+        attempt(denver_account, local(DEN, 2026, 3, 2, 9, minute))
+    lead = "7 call attempts on this debt in the last 7 days: the limit is 7. The next call may be made"
+    assert messages_of(call(denver_account, local(DEN, 2026, 3, 3, 10, 0)), "weekly_cap") == [
+        f"{lead} on Monday 9 March."
+    ]
+    assert messages_of(call(denver_account, local(DEN, 2026, 3, 8, 10, 0)), "weekly_cap") == [f"{lead} tomorrow."]
+
+
+def test_the_quiet_period_says_when_the_next_call_may_be_made(denver_account):
+    attempt(denver_account, local(DEN, 2026, 3, 2, 10, 0), outcome="right_party_contact", conversation=True)
+    lead = "We spoke with the debtor about this debt in the last 7 days: the next call may be made"
+    assert messages_of(call(denver_account, local(DEN, 2026, 3, 2, 18, 0)), "after_conversation") == [
+        f"{lead} on Monday 9 March."
+    ]
+    assert messages_of(call(denver_account, local(DEN, 2026, 3, 8, 18, 0)), "after_conversation") == [
+        f"{lead} tomorrow."
+    ]
+
+
+def test_a_state_cap_says_when_the_next_call_or_text_may_be_made(ma_account):
+    attempt(ma_account, local(NY, 2026, 3, 2, 10, 0), to="+16175550111")
+    attempt(ma_account, local(NY, 2026, 3, 2, 11, 0), to="+16175550111")
+    lead = (
+        "Massachusetts allows 2 calls or texts to numbers other than home or mobile in each 30 days for a debt; "
+        "2 made already. The next call or text may be made"
+    )
+    decision = call(ma_account, local(NY, 2026, 3, 2, 12, 0), to="+16175550111")
+    assert messages_of(decision, "state_cap") == [f"{lead} on Wednesday 1 April."]
+    decision = call(ma_account, local(NY, 2026, 3, 31, 12, 0), to="+16175550111")
+    assert messages_of(decision, "state_cap") == [f"{lead} tomorrow."]
