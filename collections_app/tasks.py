@@ -34,9 +34,11 @@ def import_run(self, job_id: int) -> str:
 @shared_task(name="collections_app.tasks.requeue_stale")
 def requeue_stale() -> int:
     """Every few minutes: hand out again the import jobs whose message never reached a worker (the
-    broker was down when they were started). Reminders need no sweep: the dispatcher resends them."""
-    from .services.imports import import_jobs_requeue
+    broker was down when they were started), and mark failed those whose worker died while running
+    them. Reminders need no sweep: the dispatcher resends them. Returns how many were handed out."""
+    from .services.imports import import_jobs_fail_lost, import_jobs_requeue
 
+    import_jobs_fail_lost()
     return import_jobs_requeue()
 
 

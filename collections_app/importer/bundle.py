@@ -166,7 +166,9 @@ class Bundle:
                 line = reader.line_num
                 if not cells or all(not cell.strip() for cell in cells):
                     continue
-                row = {column: cells[index].strip() if index < len(cells) else "" for index, column in known}
+                if len(cells) < width:
+                    cells += [""] * (width - len(cells))
+                row = {column: cells[index].strip() for index, column in known}
                 problem = ""
                 if len(cells) > width:
                     problem = f"the row has {len(cells)} cells but the header has {width}"

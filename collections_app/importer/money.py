@@ -13,10 +13,10 @@ from django.utils import timezone
 from ..allocation import OpenInvoice, allocate
 from ..models import Account, AccountStatus, Allocation, EntryKind, Invoice, LedgerEntry, PaymentMethod
 from ..models.ledger import CREDIT_KINDS
-from ..money import ZERO, fits_currency
+from ..money import STORED_PLACES, ZERO, currency_places, fits_currency
 from ..selectors import credit_remainders
 from ..services.ledger import account_status_after
-from .bulk import chunks, rows_insert, rows_update
+from .bulk import chunks, copy_value, rows_insert, rows_update
 from .bundle import Bundle
 from .fields import DateParser, Invalid, amount_parse, max_length, required
 from .parties import AccountRow, existing_by_external_id
@@ -254,10 +254,12 @@ class _Account:
 
     def plan(self) -> None:
         currency = self.state["currency"]
+        # Parsed amounts have at most two places, so only a currency with fewer can refuse one.
+        fewer_places = currency_places(currency) < STORED_PLACES
         invoices = _unique(self.group.invoices, INVOICES, self.report)
         self.rejected_invoices.update({row[1] for row in self.group.invoices} - {row[1] for row in invoices})
         for line, external_id, issued_on, due_on, amount, description in invoices:
-            if not fits_currency(amount, currency):
+            if fewer_places and not fits_currency(amount, currency):
                 self._reject(INVOICES, line, "amount", f"{amount} has decimals, but {currency} has none")
                 self.rejected_invoices.add(external_id)
             elif external_id in self.stored_invoices:
@@ -272,7 +274,7 @@ class _Account:
         adjustments = _unique(self.group.adjustments, ADJUSTMENTS, self.report)
         credits = []
         for line, external_id, posted_on, amount, kind, invoice_external_id in adjustments:
-            if not fits_currency(amount, currency):
+            if fewer_places and not fits_currency(amount, currency):
                 self._reject(ADJUSTMENTS, line, "amount", f"{amount} has decimals, but {currency} has none")
                 continue
             ok, named = self._named(ADJUSTMENTS, line, invoice_external_id)
@@ -299,7 +301,7 @@ class _Account:
         for line, external_id, received_on, amount, method, invoice_external_id in _unique(
             self.group.payments, PAYMENTS, self.report
         ):
-            if not fits_currency(amount, currency):
+            if fewer_places and not fits_currency(amount, currency):
                 self._reject(PAYMENTS, line, "amount", f"{amount} has decimals, but {currency} has none")
                 continue
             ok, named = self._named(PAYMENTS, line, invoice_external_id)
@@ -330,6 +332,10 @@ class _Account:
             if (pk := inv.id) in self.stored_open and inv.open_amount != self.stored_open[pk]
         )
 
+    def _unpaid(self) -> list[OpenInvoice]:
+        """The invoices allocate() can still pay: it passes over paid ones, but only after sorting them."""
+        return [inv for inv in self.open if inv.open_amount > ZERO]
+
     def _absorb_stored_credit(self) -> None:
         """After each new invoice, credit already on the account pays open invoices (oldest credit
         first, oldest due first), as invoice_create does. Credits of this import come after every
@@ -338,7 +344,7 @@ class _Account:
             posted_on, entry_id, invoice_id, left = remainder
             if left <= 0:
                 continue
-            for invoice, applied in allocate(left, self.open, named_invoice_id=invoice_id):
+            for invoice, applied in allocate(left, self._unpaid(), named_invoice_id=invoice_id):
                 self.batch.allocations.append((-entry_id, invoice, applied, max(posted_on, self.issued[invoice])))
                 remainder[3] -= applied
 
@@ -355,7 +361,7 @@ class _Account:
         self.batch.entries.append((self.account_id, kind, -amount, posted_on, named, external_id, method))
         self.balance -= amount
         self.posted = True
-        for invoice, applied in allocate(amount, self.open, named_invoice_id=named):
+        for invoice, applied in allocate(amount, self._unpaid(), named_invoice_id=named):
             self.batch.allocations.append((index, invoice, applied, max(posted_on, self.issued[invoice])))
         if kind == EntryKind.WRITE_OFF and self.balance <= 0:
             self.written_off = True
@@ -363,7 +369,7 @@ class _Account:
 
 
 def _batch_insert(batch: Batch) -> None:
-    now = timezone.now()
+    now = copy_value(timezone.now())
     temps = [row[0] for row in batch.invoices]
     ids = rows_insert(
         Invoice,

@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..money import ZERO, is_currency
 from ..services.assignments import assignments_replace, may_hold_accounts
-from .bulk import chunks, rows_insert
+from .bulk import chunks, copy_value, rows_insert
 from .bundle import Bundle
 from .fields import DateParser, Invalid, country_parse, max_length, required
 from .report import ImportReport, unique_rows
@@ -307,10 +307,11 @@ def debtors_write(debtors: dict[str, DebtorRow], report: ImportReport, dry_run: 
     ids = {external_id: row["id"] for external_id, row in stored.items()}
     if dry_run:
         return ids
+    stamp = copy_value(now)
     created = rows_insert(
         Debtor,
         ["external_id", *_DEBTOR_FIELDS, "created_at", "updated_at"],
-        [(row.external_id, *values, now, now) for row, values, _ in new_rows],
+        [(row.external_id, *values, stamp, stamp) for row, values, _ in new_rows],
     )
     for (row, _, points), debtor_id in zip(new_rows, created, strict=True):
         ids[row.external_id] = debtor_id
@@ -325,7 +326,7 @@ def debtors_write(debtors: dict[str, DebtorRow], report: ImportReport, dry_run: 
         ["debtor_id", "kind", "value", "usage", "timezone", "source", "consent_autodial", "opted_out"]
         + ["debtor_used", "is_primary", "created_at"],
         [
-            (debtor_id, kind, value, usage, zones, "creditor", False, False, False, False, now)
+            (debtor_id, kind, value, usage, zones, "creditor", False, False, False, False, stamp)
             for debtor_id, kind, value, usage, zones in new_contacts
         ],
     )
@@ -396,6 +397,7 @@ def accounts_write(
     creditors = _creditors_ensure({row.creditor for row in new_rows})
     actor_id = actor.pk if actor is not None else None
     debtor_ids = {**{k: v["id"] for k, v in stored_debtors.items()}, **debtor_ids}
+    stamp = copy_value(now)
     created = rows_insert(
         Account,
         ["external_id", "debtor_id", "creditor_id", "currency", *_ACCOUNT_FIELDS, "status", "balance"]
@@ -412,8 +414,8 @@ def accounts_write(
                 ZERO,
                 row.collector_id,
                 0,
-                now,
-                now,
+                stamp,
+                stamp,
             )
             for row in new_rows
         ],
@@ -422,7 +424,7 @@ def accounts_write(
     for row, account_id in zip(new_rows, created, strict=True):
         state[row.external_id] = _new_state(account_id, row)
         if row.collector_id is not None:
-            first.append((account_id, row.collector_id, now, None, AssignmentReason.IMPORT, "", actor_id))
+            first.append((account_id, row.collector_id, stamp, None, AssignmentReason.IMPORT, "", actor_id))
     # A new account has no assignment to close and was inserted with its collector: its first
     # assignment row is all that assignments_replace would add, so it is written in bulk here.
     rows_insert(

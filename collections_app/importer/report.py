@@ -49,6 +49,8 @@ class ImportReport:
 
 def unique_rows(rows: list, file: str, report: ImportReport, *, key: Callable, line: Callable, scope: str = "") -> list:
     """Rows whose external id (`key`) appears once; every copy of a repeated one is rejected."""
+    if len({key(row) for row in rows}) == len(rows):
+        return rows  # the usual case, checked without building the lines of each id
     lines: dict[str, list[int]] = {}
     for row in rows:
         lines.setdefault(key(row), []).append(line(row))

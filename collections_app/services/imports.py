@@ -5,6 +5,7 @@ import datetime
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from compliance.exports import csv_lines
@@ -20,6 +21,15 @@ REPORT_HEADER = ["file", "line", "column", "reason"]
 # A job queued this long has lost its message (a worker takes it well within this). A job handed
 # out twice does no harm: a finished job is skipped, and an import is idempotent by external ids.
 REQUEUE_AFTER = datetime.timedelta(minutes=10)
+# A running job with no sign of its worker for this long has lost it (killed, out of memory): no
+# attempt outlives CELERY_TASK_TIME_LIMIT, and each attempt and step renews heartbeat_at. Marking it
+# failed, rather than waiting an hour for the broker to hand the message out again, tells the admin
+# now; the late message then finds the job finished and skips it, so it never runs twice at once.
+LOST_AFTER = datetime.timedelta(minutes=30)
+LOST_MESSAGE = (
+    "The worker running this import stopped before it finished (it was restarted or ran out of memory). "
+    "An import is saved whole or not at all: upload the bundle again; rows already imported stay as they are."
+)
 
 
 def import_report_path(job_id: int) -> str:
@@ -49,6 +59,15 @@ def import_jobs_requeue(*, older_than: datetime.timedelta = REQUEUE_AFTER) -> in
     return sum(enqueue(import_run, pk) for pk in stale.values_list("pk", flat=True))
 
 
+def import_jobs_fail_lost(*, older_than: datetime.timedelta = LOST_AFTER) -> int:
+    """Mark failed the jobs left running by a worker that died; returns how many."""
+    cutoff = timezone.now() - older_than
+    lost = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True, created_at__lte=cutoff)
+    )
+    return lost.update(status=ImportJob.Status.FAILED, error=LOST_MESSAGE, finished_at=timezone.now())
+
+
 class _ProgressWriter:
     """Records progress where the polling page sees it: outside the import's own transaction.
 
@@ -66,11 +85,14 @@ class _ProgressWriter:
                 self.side = connection.copy()
             with self.side.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {ImportJob._meta.db_table} SET stage = %s, progress = %s WHERE id = %s",  # noqa: S608
-                    [stage[:100], percent, self.job_id],
+                    f"UPDATE {ImportJob._meta.db_table} SET stage = %s, progress = %s, heartbeat_at = %s "  # noqa: S608
+                    "WHERE id = %s",
+                    [stage[:100], percent, timezone.now(), self.job_id],
                 )
         else:
-            ImportJob.objects.filter(pk=self.job_id).update(stage=stage[:100], progress=percent)
+            ImportJob.objects.filter(pk=self.job_id).update(
+                stage=stage[:100], progress=percent, heartbeat_at=timezone.now()
+            )
 
     def close(self) -> None:
         if self.side is not None:
@@ -96,7 +118,9 @@ def import_job_run(job_id: int) -> str:
     job = ImportJob.objects.filter(pk=job_id).select_related("created_by").first()
     if job is None or job.status in _FINISHED:
         return "skipped"
-    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING, stage="Starting", progress=0)
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.RUNNING, stage="Starting", progress=0, heartbeat_at=timezone.now()
+    )
     progress = _ProgressWriter(job_id)
     try:
         report = import_bundle(job.upload.path, dry_run=job.dry_run, progress=progress, actor=job.created_by)
