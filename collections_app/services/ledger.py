@@ -8,14 +8,25 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, Q, Sum
+from django.db.models import DecimalField, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from compliance.audit import audit_record
 
 from ..allocation import OpenInvoice, allocate
 from ..errors import DomainError
-from ..models import Account, AccountStatus, Allocation, EntryKind, Invoice, LedgerEntry
+from ..models import (
+    Account,
+    AccountStatus,
+    Allocation,
+    Arrangement,
+    EntryKind,
+    Invoice,
+    LedgerEntry,
+    PlanStatus,
+    Promise,
+    PromiseStatus,
+)
 from ..models.ledger import CREDIT_KINDS, DEBIT_KINDS
 from ..money import MAX_AMOUNT, ZERO, fits_currency
 from ..selectors import account_caches_derived, credit_remainders, invoice_open_derived
@@ -28,6 +39,19 @@ CENT = Decimal("0.01")
 
 def account_lock(account_id: int) -> Account:
     return Account.objects.select_for_update().get(pk=account_id)
+
+
+def _account_lock_for_credit(account_id: int) -> Account:
+    """The account locked, and whether it has a promise or an arrangement for a credit to keep: read in
+    the same query, so that most payments (on accounts with neither) skip plans_evaluate's queries.
+    Both are created under this lock, so none can appear before the payment commits."""
+    promises = Promise.objects.filter(account=OuterRef("pk"), status=PromiseStatus.PENDING)
+    arrangements = Arrangement.objects.filter(account=OuterRef("pk"), status=PlanStatus.ACTIVE)
+    return (
+        Account.objects.select_for_update(of=("self",))
+        .annotate(has_promise=Exists(promises), has_arrangement=Exists(arrangements))
+        .get(pk=account_id)
+    )
 
 
 def amount_validate(amount: Decimal, currency: str, what: str = "The amount", field: str = "amount") -> Decimal:
@@ -81,18 +105,27 @@ def account_refresh(account: Account) -> Account:
     return account
 
 
-def _credits_apply(account: Account) -> None:
-    """Apply every unapplied credit (oldest first) to open invoices (oldest due first)."""
+def _credits_apply(account: Account, new_credit: LedgerEntry | None = None) -> list[OpenInvoice]:
+    """Apply every unapplied credit (oldest first) to open invoices (oldest due first); returns the
+    invoices that were open, with their open amounts after.
+
+    `new_credit`: a credit just posted on an account whose (locked) cache held no unapplied credit, so
+    the only credit with money left to apply: the query for the others is spared.
+    """
     open_invoices = [
         OpenInvoice(inv.id, inv.due_on, inv.issued_on, inv.open_amount)
         for inv in account.invoices.select_for_update().filter(open_amount__gt=0)
     ]
     if not open_invoices:
-        return
+        return open_invoices
     issued = {inv.id: inv.issued_on for inv in open_invoices}
+    if new_credit is not None:
+        credits = [(new_credit, -new_credit.amount)]
+    else:
+        credits = ((entry, entry.remainder) for entry in credit_remainders(account.entries.all()))
     new_allocations = []
-    for entry in credit_remainders(account.entries.all()):
-        for invoice_id, applied in allocate(entry.remainder, open_invoices, named_invoice_id=entry.invoice_id):
+    for entry, remainder in credits:
+        for invoice_id, applied in allocate(remainder, open_invoices, named_invoice_id=entry.invoice_id):
             new_allocations.append(
                 Allocation(
                     entry=entry,
@@ -102,13 +135,26 @@ def _credits_apply(account: Account) -> None:
                 )
             )
     if not new_allocations:
-        return
+        return open_invoices
     Allocation.objects.bulk_create(new_allocations)
     by_id = {inv.id: inv for inv in open_invoices}
     Invoice.objects.bulk_update(
         [Invoice(id=i, open_amount=by_id[i].open_amount) for i in {a.invoice_id for a in new_allocations}],
         ["open_amount"],
     )
+    return open_invoices
+
+
+def _caches_after_credit(account: Account, entry: LedgerEntry, open_invoices: list[OpenInvoice]) -> None:
+    """The account's caches after a credit, from what the locked posting already holds (the cached
+    balance and every invoice that was open, as _credits_apply left it): account_refresh's figures
+    without its query over the ledger, the heaviest of a payment's."""
+    still_open = [inv for inv in open_invoices if inv.open_amount > 0]
+    account.balance = (account.balance + entry.amount).quantize(CENT)
+    account.unapplied_credit = sum((inv.open_amount for inv in still_open), ZERO).quantize(CENT) - account.balance
+    account.oldest_open_due_on = min((inv.due_on for inv in still_open), default=None)
+    account.status = account_status_after(account.balance, account.status)
+    account.save(update_fields=["balance", "unapplied_credit", "oldest_open_due_on", "status", "changed_at"])
 
 
 def _existing_by_external_id(
@@ -209,7 +255,7 @@ def credit_post(
     created_by=None,
 ) -> LedgerEntry:
     """Post money that lowers the balance (payment, credit, write-off); `amount` is positive."""
-    account = account_lock(account.pk)
+    account = _account_lock_for_credit(account.pk)
     if kind not in CREDIT_KINDS:
         raise DomainError("Only payments, credits and write-offs lower a balance.", code="invalid_kind")
     amount = amount_validate(amount, account.currency)
@@ -236,8 +282,8 @@ def credit_post(
         created_by=created_by,
     )
     before = {"balance": account.balance, "status": account.status}
-    _credits_apply(account)
-    account_refresh(account)
+    open_invoices = _credits_apply(account, new_credit=entry if account.unapplied_credit == 0 else None)
+    _caches_after_credit(account, entry, open_invoices)
     if kind == EntryKind.WRITE_OFF and account.balance <= 0:
         account.status = AccountStatus.WRITTEN_OFF
         account.save(update_fields=["status", "changed_at"])
@@ -249,9 +295,10 @@ def credit_post(
         before=before,
         after={"amount": amount, "posted_on": posted_on, "balance": account.balance, "status": account.status},
     )
-    from .plans import plans_evaluate  # here, not at the top: plans imports this module
+    if account.has_promise or account.has_arrangement:
+        from .plans import plans_evaluate  # here, not at the top: plans imports this module
 
-    plans_evaluate(account=account, today=timezone.localdate())
+        plans_evaluate(account=account, today=timezone.localdate())
     return entry
 
 

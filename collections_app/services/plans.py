@@ -111,10 +111,29 @@ def promise_create(
     return promise
 
 
+def _start_on_check(start_on, today: datetime.date) -> None:
+    if not isinstance(start_on, datetime.date) or start_on < today:
+        raise DomainError(
+            "The first instalment cannot be in the past: choose today or a later day.",
+            code="invalid_date",
+            field="start_on",
+        )
+
+
 def arrangement_schedule(
-    *, total: Decimal, count: int, frequency: str, start_on: datetime.date, currency: str = "USD"
+    *,
+    total: Decimal,
+    count: int,
+    frequency: str,
+    start_on: datetime.date,
+    currency: str = "USD",
+    today: datetime.date | None = None,
 ) -> list[tuple[datetime.date, Decimal]]:
-    """Equal instalments; the rounding difference goes on the last one so the sum is exact."""
+    """Equal instalments; the rounding difference goes on the last one so the sum is exact.
+
+    A first date in the past is refused here too, so that no preview shows a plan that could not be made.
+    """
+    _start_on_check(start_on, today or timezone.localdate())
     if not isinstance(count, int) or not 1 <= count <= MAX_INSTALMENTS:
         raise DomainError(
             f"The number of instalments must be between 1 and {MAX_INSTALMENTS}.", code="invalid_count", field="count"
@@ -161,8 +180,6 @@ def arrangement_create(
 ) -> Arrangement:
     account = account_lock(account.pk)
     today = today or timezone.localdate()
-    if not isinstance(start_on, datetime.date) or start_on < today:
-        raise DomainError("The first instalment cannot be in the past.", code="invalid_date", field="start_on")
     if isinstance(total_amount, Decimal) and total_amount > account.balance:
         raise DomainError(
             f"The arrangement ({total_amount}) is more than the balance ({account.balance} {account.currency}).",
@@ -170,7 +187,12 @@ def arrangement_create(
             field="total_amount",
         )
     schedule = arrangement_schedule(
-        total=total_amount, count=count, frequency=frequency, start_on=start_on, currency=account.currency
+        total=total_amount,
+        count=count,
+        frequency=frequency,
+        start_on=start_on,
+        currency=account.currency,
+        today=today,
     )
     if account.arrangements.filter(status=PlanStatus.ACTIVE).exists():
         raise DomainError("This account already has an active arrangement: cancel it first.", code="arrangement_active")
