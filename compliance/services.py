@@ -8,7 +8,7 @@ from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from collections_app.errors import DomainError
-from collections_app.models import Account, Activity
+from collections_app.models import Account, Activity, Dispute
 
 from .audit import acting_user, audit_record, snapshot
 from .dates import validation_dates
@@ -16,6 +16,9 @@ from .models import RETENTION_YEARS, AccountCompliance, AuditEvent, Hold, HoldRe
 from .selectors import policy_current
 
 HOLD_FIELDS = ("reason", "channel", "account", "debtor", "starts_at", "ends_at", "released_at", "note")
+# Holds a collector may release; the legal ones (bankruptcy, death, cease, attorney) need a manager,
+# and a dispute's hold ends when the dispute is resolved.
+COLLECTOR_RELEASABLE = frozenset({HoldReason.OTHER, HoldReason.OPT_OUT})
 
 
 @transaction.atomic
@@ -61,11 +64,30 @@ def hold_place(
     return hold
 
 
+def hold_releasable_by(*, user, hold: Hold) -> bool:
+    """Whether the user's role may release this kind of hold (no query: the account page lists them
+    with it). A collector releases only the holds of no legal weight; a manager, admin or task any."""
+    is_collector = getattr(user, "is_collector", False) and not user.is_superuser
+    return not is_collector or hold.reason in COLLECTOR_RELEASABLE
+
+
 @transaction.atomic
 def hold_release(*, hold: Hold, user=None, note: str = "", at: datetime.datetime | None = None) -> Hold:
+    """End a hold. Every caller (page, API, admin, dispute resolution) is held to the same rules."""
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
     if hold.released_at is not None:
         raise DomainError("This hold was already released.", code="hold_released")
+    if hold.reason == HoldReason.DISPUTE:
+        if Dispute.objects.filter(account_id=hold.account_id, resolved_at__isnull=True).exists():
+            raise DomainError(
+                "This hold lasts while the dispute is open: it ends when the dispute is resolved.",
+                code="hold_dispute_open",
+            )
+    elif not hold_releasable_by(user=user, hold=hold):
+        raise DomainError(
+            f"A collector may not release a {hold.get_reason_display().lower()} hold: ask a manager to release it.",
+            code="hold_release_forbidden",
+        )
     before = snapshot(hold, HOLD_FIELDS)
     hold.released_at = at or timezone.now()
     hold.released_by = acting_user(user)

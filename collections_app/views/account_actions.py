@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import IdempotencyRecord, Role
 from accounts.services import IdempotencyKeyTaken, idempotency_key_claim
 from compliance.models import Hold, HoldReason
+from compliance.services import hold_releasable_by
 
 from .. import forms as f
 from ..errors import DomainError
@@ -259,16 +260,12 @@ ACTIONS = {
 }  # fmt: skip
 DEFAULT_ACTION = "call"
 CLOSED = "none"  # the action panel with no form open
-# Holds a collector may release; the legal ones (bankruptcy, death, cease, attorney) need a manager,
-# and a dispute's hold ends when the dispute is resolved.
-COLLECTOR_RELEASABLE = {HoldReason.OTHER, HoldReason.OPT_OUT}
 
 
 def releasable(user, holds) -> list:
-    holds = [h for h in holds if h.reason != HoldReason.DISPUTE]
-    if user.role == Role.COLLECTOR and not user.is_superuser:
-        return [h for h in holds if h.reason in COLLECTOR_RELEASABLE]
-    return holds
+    """The holds the release form offers: those hold_release would accept from this user (a dispute's
+    hold ends with its dispute, under Resolve dispute)."""
+    return [h for h in holds if h.reason != HoldReason.DISPUTE and hold_releasable_by(user=user, hold=h)]
 
 
 UNAVAILABLE = {

@@ -38,16 +38,18 @@ managers_only = role_required(Role.MANAGER, Role.ADMIN)
 PREVIEW_TOP = 10
 PREVIEW_DEPTH = 200
 # Filters of the account list a reassignment reuses.
-FILTER_FIELDS = ("q", "bucket", "creditor", "segment", "status")
+FILTER_FIELDS = ("q", "bucket", "creditor", "segment", "status", "team")
 
 
-def _team(request):
-    """The team the page is about (?team=<id>), among those the user may manage; the first by default.
+def _team(request, *, legacy: bool = True):
+    """The team the page is about (?desk_team=<id>), among those the user may manage; the first by default.
 
-    Returns (team, teams); team is None when the user manages no team.
+    `desk_team`, not `team`: `team` is the account list's filter by the holder's team, which the
+    reassignment page applies too. Links made before the rename (?team=) still open the desk and
+    its strategy (`legacy`). Returns (team, teams); team is None when the user manages no team.
     """
     teams = list(desk_teams(user=request.user))
-    wanted = request.GET.get("team") or request.POST.get("team") or ""
+    wanted = _wanted_team(request, legacy=legacy)
     if wanted:
         for team in teams:
             if str(team.pk) == wanted:
@@ -56,8 +58,15 @@ def _team(request):
     return (teams[0] if teams else None), teams
 
 
+def _wanted_team(request, *, legacy: bool) -> str:
+    wanted = request.GET.get("desk_team") or request.POST.get("desk_team") or ""
+    if not wanted and legacy:
+        wanted = request.GET.get("team") or ""
+    return wanted
+
+
 def _desk_url(team) -> str:
-    return f"{reverse('desk:home')}?team={team.pk}" if team else reverse("desk:home")
+    return f"{reverse('desk:home')}?desk_team={team.pk}" if team else reverse("desk:home")
 
 
 @managers_only
@@ -138,7 +147,7 @@ def _criteria(team, holder_label: str, filterset) -> str:
 @require_http_methods(["GET", "POST"])
 def reassign(request):
     """Choose accounts by filter and collectors to give them to; preview how many move; confirm."""
-    team, teams = _team(request)
+    team, teams = _team(request, legacy=False)
     if team is None:
         return redirect("desk:home")
     data = request.POST if request.method == "POST" else request.GET
@@ -147,10 +156,7 @@ def reassign(request):
     submitted = request.method == "POST" or "preview" in request.GET
     form = ReassignForm(data if submitted else None, holders=holders, targets=targets)
     base = accounts_visible_to(request.user).filter(team_holders_q([team]))
-    # ?team= names the desk's team here; the accounts are already those of its holders.
-    account_filters = data.copy()
-    account_filters.pop("team", None)
-    filterset = AccountFilter(account_filters, queryset=base.order_by("id"))
+    filterset = AccountFilter(data, queryset=base.order_by("id"))
     bucket = filterset.form.fields["bucket"]
     bucket.choices = [("", "Any aging"), *[c for c in bucket.choices if c[0]]]
     context = {"team": team, "teams": teams, "form": form, "filter": filterset, "preview": None}
@@ -176,7 +182,7 @@ def reassign(request):
             messages.success(request, f"{moved} account{'s' if moved != 1 else ''} moved to {names}.")
             return redirect(_desk_url(team))
     preview = reassign_preview(matching=matching, targets=chosen)
-    query = {k: v for k, v in data.items() if k in (*FILTER_FIELDS, "holder", "team") and v}
+    query = {k: v for k, v in data.items() if k in (*FILTER_FIELDS, "holder", "desk_team") and v}
     context.update(
         preview=preview,
         chosen=chosen,
@@ -227,7 +233,7 @@ def _strategy_preview(collector, weights: dict[str, int], now) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 def strategy(request):
     """The team's queue weights, with the effect on a collector's queue shown before saving."""
-    is_default = request.user.is_admin_role and (request.GET.get("team") or request.POST.get("team")) == "default"
+    is_default = request.user.is_admin_role and _wanted_team(request, legacy=True) == "default"
     if is_default:  # an admin editing the strategy of teams without one of their own
         team, teams = None, list(desk_teams(user=request.user))
     else:
@@ -245,7 +251,7 @@ def strategy(request):
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, f"Queue strategy of {team.name if team else 'every other team'} saved.")
-                return redirect(f"{reverse('desk:strategy')}?team={team.pk if team else 'default'}")
+                return redirect(f"{reverse('desk:strategy')}?desk_team={team.pk if team else 'default'}")
     else:
         form = StrategyForm(initial={**current.weights(), "collector": collectors.first()}, collectors=collectors)
     # The effect is shown from the start (under the weights in force), then for the weights typed.

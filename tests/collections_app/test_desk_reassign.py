@@ -30,7 +30,9 @@ def held(collector):
 
 def test_the_preview_counts_without_moving(client_for, manager, team, crew):
     giver, a, b = crew
-    response = client_for(manager).get(URL, {"team": team.pk, "preview": 1, "holder": giver.pk, "to": [a.pk, b.pk]})
+    response = client_for(manager).get(
+        URL, {"desk_team": team.pk, "preview": 1, "holder": giver.pk, "to": [a.pk, b.pk]}
+    )
     assert response.status_code == 200
     preview = response.context["preview"]
     assert preview.total == 30
@@ -43,9 +45,9 @@ def test_the_preview_counts_without_moving(client_for, manager, team, crew):
 
 def test_confirming_moves_them_round_robin_with_history_and_audit(client_for, manager, team, crew):
     giver, a, b = crew
-    data = {"team": team.pk, "holder": giver.pk, "to": [a.pk, b.pk], "expected": 30}
+    data = {"desk_team": team.pk, "holder": giver.pk, "to": [a.pk, b.pk], "expected": 30}
     response = client_for(manager).post(URL, data)
-    assert response.status_code == 302 and response["Location"] == f"{reverse('desk:home')}?team={team.pk}"
+    assert response.status_code == 302 and response["Location"] == f"{reverse('desk:home')}?desk_team={team.pk}"
     assert (held(giver), held(a), held(b)) == (0, 15, 15)
     assert (
         Assignment.objects.filter(reason=AssignmentReason.BULK, assigned_by=manager, ended_at__isnull=True).count()
@@ -61,9 +63,9 @@ def test_the_filters_choose_the_accounts(client_for, manager, team, crew):
     giver, a, _ = crew
     oldest = Account.objects.filter(assigned_to=giver).order_by("oldest_open_due_on").first()
     client = client_for(manager)
-    response = client.get(URL, {"team": team.pk, "preview": 1, "q": oldest.external_id, "to": [a.pk]})
+    response = client.get(URL, {"desk_team": team.pk, "preview": 1, "q": oldest.external_id, "to": [a.pk]})
     assert response.context["preview"].total == 1
-    response = client.get(URL, {"team": team.pk, "preview": 1, "bucket": "121+", "to": [a.pk]})
+    response = client.get(URL, {"desk_team": team.pk, "preview": 1, "bucket": "121+", "to": [a.pk]})
     expected = sum(1 for acc in Account.objects.filter(assigned_to__isnull=False) if acc.days_past_due() > 120)
     expected += sum(1 for acc in Account.objects.filter(assigned_to__isnull=True) if acc.days_past_due() > 120)
     assert response.context["preview"].total == expected > 0
@@ -71,13 +73,13 @@ def test_the_filters_choose_the_accounts(client_for, manager, team, crew):
 
 def test_unassigned_accounts_are_given_out(client_for, manager, team, crew):
     _, a, b = crew
-    client_for(manager).post(URL, {"team": team.pk, "holder": "none", "to": [a.pk, b.pk], "expected": 9})
+    client_for(manager).post(URL, {"desk_team": team.pk, "holder": "none", "to": [a.pk, b.pk], "expected": 9})
     assert (held(a), held(b), Account.objects.filter(assigned_to__isnull=True).count()) == (5, 4, 0)
 
 
 def test_accounts_already_with_a_target_stay(client_for, manager, team, crew):
     giver, a, _ = crew
-    response = client_for(manager).get(URL, {"team": team.pk, "preview": 1, "to": [giver.pk, a.pk]})
+    response = client_for(manager).get(URL, {"desk_team": team.pk, "preview": 1, "to": [giver.pk, a.pk]})
     preview = response.context["preview"]
     assert (preview.total, preview.staying) == (9, 30)
 
@@ -85,7 +87,7 @@ def test_accounts_already_with_a_target_stay(client_for, manager, team, crew):
 def test_a_changed_set_asks_to_look_again(client_for, manager, team, crew):
     giver, a, _ = crew
     response = client_for(manager).post(
-        URL, {"team": team.pk, "holder": giver.pk, "to": [a.pk], "expected": 29}, follow=True
+        URL, {"desk_team": team.pk, "holder": giver.pk, "to": [a.pk], "expected": 29}, follow=True
     )
     assert "have changed since the preview: 30 would move now, not 29" in response.content.decode()
     assert response.context["preview"].total == 30
@@ -95,7 +97,7 @@ def test_a_changed_set_asks_to_look_again(client_for, manager, team, crew):
 def test_a_manager_cannot_give_accounts_to_another_teams_collector(client_for, manager, team, crew, other_collector):
     giver = crew[0]
     response = client_for(manager).post(
-        URL, {"team": team.pk, "holder": giver.pk, "to": [other_collector.pk], "expected": 30}
+        URL, {"desk_team": team.pk, "holder": giver.pk, "to": [other_collector.pk], "expected": 30}
     )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -110,9 +112,11 @@ def test_a_manager_cannot_take_accounts_from_another_teams_collector(client_for,
     theirs = make_accounts([other_collector], 5, prefix="T")
     _, a, _ = crew
     # Not offered as a holder, and "anyone" means anyone in the team: their accounts are not counted.
-    response = client_for(manager).get(URL, {"team": team.pk, "preview": 1, "holder": other_collector.pk, "to": [a.pk]})
+    response = client_for(manager).get(
+        URL, {"desk_team": team.pk, "preview": 1, "holder": other_collector.pk, "to": [a.pk]}
+    )
     assert "Select a valid choice" in response.content.decode()
-    response = client_for(manager).get(URL, {"team": team.pk, "preview": 1, "to": [a.pk]})
+    response = client_for(manager).get(URL, {"desk_team": team.pk, "preview": 1, "to": [a.pk]})
     assert response.context["preview"].total == 39
     # Nor through the service, whatever queryset it is handed.
     with pytest.raises(DomainError) as refused:
@@ -149,6 +153,22 @@ def test_a_collector_cannot_reassign(client_for, collector, crew):
 
 
 def test_choosing_nobody_to_give_to_is_explained(client_for, manager, team, crew):
-    response = client_for(manager).get(URL, {"team": team.pk, "preview": 1, "holder": crew[0].pk})
+    response = client_for(manager).get(URL, {"desk_team": team.pk, "preview": 1, "holder": crew[0].pk})
     assert "Choose at least one collector" in response.content.decode()
     assert response.context["preview"] is None
+
+
+def test_the_desk_team_and_the_account_lists_team_filter_both_apply(client_for, manager, team, crew):
+    """`desk_team` picks the desk; `team` is the account list's filter by the holder's team, so the 9
+    accounts nobody holds drop out, and the confirmation carries both."""
+    _, a, _ = crew
+    client = client_for(manager)
+    response = client.get(URL, {"desk_team": team.pk, "preview": 1, "to": [a.pk]})
+    assert response.context["preview"].total == 39
+    response = client.get(URL, {"desk_team": team.pk, "team": team.pk, "preview": 1, "to": [a.pk]})
+    assert response.context["preview"].total == 30
+    html = response.content.decode()
+    assert f'name="desk_team" value="{team.pk}"' in html and f'name="team" value="{team.pk}"' in html
+    response = client.post(URL, {"desk_team": team.pk, "team": team.pk, "to": [a.pk], "expected": 30})
+    assert response.status_code == 302
+    assert (held(a), Account.objects.filter(assigned_to__isnull=True).count()) == (30, 9)

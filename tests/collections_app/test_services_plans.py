@@ -210,7 +210,7 @@ def test_plans_evaluate_all_marks_kept_and_broken_promises(db, clock):
 def test_schedule_sums_exactly_to_the_total(cents, count, frequency, start):
     cents = max(cents, count)  # at least a cent an instalment
     total = D(cents).scaleb(-2)
-    schedule = arrangement_schedule(total=total, count=count, frequency=frequency, start_on=start)
+    schedule = arrangement_schedule(total=total, count=count, frequency=frequency, start_on=start, today=start)
     dates = [d for d, _ in schedule]
     amounts = [a for _, a in schedule]
     assert len(schedule) == count
@@ -238,20 +238,24 @@ def test_schedule_sums_exactly_to_the_total(cents, count, frequency, start):
     ],
 )
 def test_schedule_awkward_totals(total, count, expected):
-    schedule = arrangement_schedule(total=D(total), count=count, frequency=Frequency.WEEKLY, start_on=T0)
+    schedule = arrangement_schedule(total=D(total), count=count, frequency=Frequency.WEEKLY, start_on=T0, today=T0)
     assert [a for _, a in schedule] == [D(x) for x in expected]
 
 
 @pytest.mark.parametrize(("total", "count"), [("10.00", 60), ("1.00", 60), ("0.10", 6)])
 def test_schedule_small_feasible_totals(total, count):
-    schedule = arrangement_schedule(total=D(total), count=count, frequency=Frequency.MONTHLY, start_on=T0)
+    schedule = arrangement_schedule(total=D(total), count=count, frequency=Frequency.MONTHLY, start_on=T0, today=T0)
     amounts = [a for _, a in schedule]
     assert sum(amounts, D("0")) == D(total) and all(a > 0 for a in amounts)
 
 
 def test_monthly_dates_across_month_ends():
     schedule = arrangement_schedule(
-        total=D("500.00"), count=5, frequency=Frequency.MONTHLY, start_on=datetime.date(2024, 1, 31)
+        total=D("500.00"),
+        count=5,
+        frequency=Frequency.MONTHLY,
+        start_on=datetime.date(2024, 1, 31),
+        today=datetime.date(2024, 1, 31),
     )
     assert [d for d, _ in schedule] == [
         datetime.date(2024, 1, 31),
@@ -261,11 +265,15 @@ def test_monthly_dates_across_month_ends():
         datetime.date(2024, 5, 31),
     ]
     non_leap = arrangement_schedule(
-        total=D("200.00"), count=2, frequency=Frequency.MONTHLY, start_on=datetime.date(2023, 1, 31)
+        total=D("200.00"),
+        count=2,
+        frequency=Frequency.MONTHLY,
+        start_on=datetime.date(2023, 1, 31),
+        today=datetime.date(2023, 1, 31),
     )
     assert [d for d, _ in non_leap] == [datetime.date(2023, 1, 31), datetime.date(2023, 2, 28)]
     year_end = arrangement_schedule(
-        total=D("200.00"), count=3, frequency=Frequency.FORTNIGHTLY, start_on=datetime.date(2024, 12, 25)
+        total=D("200.00"), count=3, frequency=Frequency.FORTNIGHTLY, start_on=datetime.date(2024, 12, 25), today=T0
     )
     assert [d for d, _ in year_end] == [
         datetime.date(2024, 12, 25),
@@ -289,8 +297,19 @@ def test_monthly_dates_across_month_ends():
 )
 def test_schedule_validation(total, count, frequency, code):
     with pytest.raises(DomainError) as exc:
-        arrangement_schedule(total=total, count=count, frequency=frequency, start_on=T0)
+        arrangement_schedule(total=total, count=count, frequency=frequency, start_on=T0, today=T0)
     assert exc.value.code == code
+
+
+def test_a_schedule_starting_in_the_past_is_refused_and_today_allowed():
+    with pytest.raises(DomainError) as exc:
+        arrangement_schedule(
+            total=D("90.00"), count=3, frequency="weekly", start_on=T0 - datetime.timedelta(days=1), today=T0
+        )
+    assert exc.value.code == "invalid_date" and exc.value.field == "start_on"
+    assert exc.value.message == "The first instalment cannot be in the past: choose today or a later day."
+    schedule = arrangement_schedule(total=D("90.00"), count=3, frequency="weekly", start_on=T0, today=T0)
+    assert schedule[0] == (T0, D("30.00"))
 
 
 # --- arrangements -----------------------------------------------------------------------------

@@ -398,6 +398,20 @@ def test_the_arrangement_schedule_is_previewed_live(signed_in, account):
     assert "That is more than the balance" in over.content.decode()
 
 
+def test_an_arrangement_starting_in_the_past_is_neither_previewed_nor_made(signed_in, account):
+    terms = {"total_amount": "90.00", "count": "3", "frequency": "weekly", "start_on": days(-1)}
+    refused = "The first instalment cannot be in the past: choose today or a later day."
+    preview = signed_in.get(f"/accounts/{account.pk}/act/arrangement/preview/", terms, **HTMX).content.decode()
+    assert refused in preview and "30.00 USD" not in preview
+    response = signed_in.post(url(account, "arrangement"), terms, follow=True)
+    assert refused in response.content.decode()
+    assert not Arrangement.objects.exists()
+    today = signed_in.get(
+        f"/accounts/{account.pk}/act/arrangement/preview/", {**terms, "start_on": days(0)}, **HTMX
+    ).content.decode()
+    assert refused not in today and today.count("30.00 USD") == 3
+
+
 def test_arrangement_form_opens_with_a_preview_of_the_whole_balance(signed_in, account):
     html = signed_in.get(f"/accounts/{account.pk}/?action=arrangement").content.decode()
     assert 'id="arrangement-preview"' in html and "300.00 USD" in html  # 900 in three
@@ -464,6 +478,17 @@ def test_bankruptcy_hold_is_debtor_wide_and_only_a_manager_releases_it(client, a
     assert client.post(url(account, "hold_release"), {"hold": hold.pk, "note": "Case dismissed"}).status_code == 302
     hold.refresh_from_db()
     assert hold.released_at is not None
+
+
+def test_a_collector_releases_an_ordinary_hold_but_not_a_disputes(signed_in, account, collector):
+    dispute_open(account=account, reason="Not my debt", user=collector)
+    ordinary = hold_place(reason=HoldReason.OTHER, account=account, user=collector, note="Asked for a week")
+    response = signed_in.post(url(account, "hold_release"), {"hold": ordinary.pk, "note": "Called back"}, follow=True)
+    assert "Hold released: other." in response.content.decode()
+    disputed = Hold.objects.get(reason=HoldReason.DISPUTE)
+    response = signed_in.post(url(account, "hold_release"), {"hold": disputed.pk}, follow=True)
+    assert "No hold here that you may release" in response.content.decode()
+    assert Hold.objects.filter(released_at__isnull=True).get() == disputed
 
 
 def test_a_hold_for_another_reason_needs_a_note_and_a_future_end(signed_in, account):

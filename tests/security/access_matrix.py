@@ -98,9 +98,9 @@ AREAS = [
     Area(
         "The manager's desk",
         "Managers and admins. A manager's desk shows only the teams they lead: another team "
-        "(`?team=`) or another team's collector is a 404.",
+        "(`?desk_team=`) or another team's collector is a 404.",
         [
-            ("desk:home", "/desk/", {"GET": MANAGER_PAGE, "GET ?team=$team": "login 403 403 200 404 200"}),
+            ("desk:home", "/desk/", {"GET": MANAGER_PAGE, "GET ?desk_team=$team": "login 403 403 200 404 200"}),
             (
                 "desk:limits",
                 "/desk/collectors/<pk>/limits/",
@@ -111,15 +111,15 @@ AREAS = [
                 "/desk/reassign/",
                 {
                     "GET": MANAGER_PAGE,
-                    "GET ?team=$team": "login 403 403 200 404 200",
+                    "GET ?desk_team=$team": "login 403 403 200 404 200",
                     "POST": MANAGER_PAGE,
-                    "POST team=$team": "login 403 403 200 404 200",
+                    "POST desk_team=$team": "login 403 403 200 404 200",
                 },
             ),
             (
                 "desk:strategy",
                 "/desk/strategy/",
-                {"GET": MANAGER_PAGE, "POST": MANAGER_PAGE, "POST team=$team": "login 403 403 200 404 200"},
+                {"GET": MANAGER_PAGE, "POST": MANAGER_PAGE, "POST desk_team=$team": "login 403 403 200 404 200"},
             ),
         ],
     ),
