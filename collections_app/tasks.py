@@ -34,11 +34,14 @@ def import_run(self, job_id: int) -> str:
 @shared_task(name="collections_app.tasks.requeue_stale")
 def requeue_stale() -> int:
     """Every few minutes: hand out again the import jobs whose message never reached a worker (the
-    broker was down when they were started), and mark failed those whose worker died while running
-    them. Reminders need no sweep: the dispatcher resends them. Returns how many were handed out."""
+    broker was down when they were started), and mark failed the import jobs and dunning runs whose
+    worker died while running them (a dead run's chosen reminders are sent as usual; reminders need
+    no sweep of their own: the dispatcher resends them). Returns how many jobs were handed out."""
+    from .services.dunning import runs_fail_lost
     from .services.imports import import_jobs_fail_lost, import_jobs_requeue
 
     import_jobs_fail_lost()
+    runs_fail_lost()
     return import_jobs_requeue()
 
 

@@ -163,6 +163,9 @@ class DunningRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last showed it was running this run: its start and each stage."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

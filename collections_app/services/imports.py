@@ -5,7 +5,6 @@ import datetime
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from compliance.exports import csv_lines
@@ -13,6 +12,7 @@ from config.celery import enqueue, enqueue_on_commit
 
 from ..importer import BundleError, import_bundle
 from ..models import ImportJob
+from .heartbeats import silent_since
 
 _FINISHED = (ImportJob.Status.DONE, ImportJob.Status.REJECTED, ImportJob.Status.FAILED)
 # The page shows this many rejections; the downloadable report holds all of them.
@@ -62,9 +62,7 @@ def import_jobs_requeue(*, older_than: datetime.timedelta = REQUEUE_AFTER) -> in
 def import_jobs_fail_lost(*, older_than: datetime.timedelta = LOST_AFTER) -> int:
     """Mark failed the jobs left running by a worker that died; returns how many."""
     cutoff = timezone.now() - older_than
-    lost = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
-        Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True, created_at__lte=cutoff)
-    )
+    lost = silent_since(ImportJob.objects.filter(status=ImportJob.Status.RUNNING), cutoff)
     return lost.update(status=ImportJob.Status.FAILED, error=LOST_MESSAGE, finished_at=timezone.now())
 
 

@@ -44,12 +44,14 @@ from .config import (
 )
 from .judging import TemplateChooser, Verdict, judge
 from .runs import (
+    LOST_PREVIEW_MESSAGE,
     dunning_preview,
     dunning_preview_build,
     dunning_preview_start,
     dunning_run,
     nightly_moment,
     run_progress,
+    runs_fail_lost,
 )
 from .selection import dunning_select, policies_active, policy_of_account, stage_candidates
 from .sending import Outgoing, dunning_dispatch, reminders_send, reminders_sweep_stale
@@ -60,6 +62,7 @@ __all__ = [
     "COLLECTABLE",
     "DEFAULT_TEMPLATES",
     "JUDGE_BATCH",
+    "LOST_PREVIEW_MESSAGE",
     "MAX_ATTEMPTS",
     "Outgoing",
     "PAUSES",
@@ -85,6 +88,7 @@ __all__ = [
     "reminders_send",
     "reminders_sweep_stale",
     "run_progress",
+    "runs_fail_lost",
     "stage_candidates",
     "stage_order_problems",
     "stage_preview",

@@ -16,8 +16,10 @@ from ...models import (
     DunningRun,
 )
 from ...models.dunning import FINAL_STATES
+from ..heartbeats import silent_since
 from .common import (
     JUDGE_BATCH,
+    STALE_AFTER,
     planned_for_every_row,
     reason_label,
 )
@@ -146,7 +148,7 @@ def dunning_preview_build(run_id: int) -> None:
     run = DunningRun.objects.get(pk=run_id)
     if run.status == DunningRun.Status.DONE:
         return
-    DunningRun.objects.filter(pk=run.pk).update(status=DunningRun.Status.RUNNING)
+    DunningRun.objects.filter(pk=run.pk).update(status=DunningRun.Status.RUNNING, heartbeat_at=timezone.now())
     try:
         summary = dunning_preview(day=run.run_on, at=run.at, held_limit=500)
     except Exception as exc:
@@ -168,7 +170,9 @@ def dunning_run(*, day: datetime.date | None = None, user=None, now: datetime.da
     pinned = now is not None
     now = now or timezone.now()
     day = day or timezone.localdate(now)
-    run = DunningRun.objects.create(run_on=day, at=now, status=DunningRun.Status.RUNNING, started_by=user)
+    run = DunningRun.objects.create(
+        run_on=day, at=now, status=DunningRun.Status.RUNNING, started_by=user, heartbeat_at=timezone.now()
+    )
     audit_record(action="dunning.run_started", actor=user, obj=run, after={"run_on": day, "at": now})
     try:
         selected = dunning_select(run=run, day=day, at=now)
@@ -195,3 +199,67 @@ def run_progress(run: DunningRun) -> dict:
     done = sum(counts[state] for state in FINAL_STATES)
     percent = round(100 * done / total) if total else 100
     return {"total": total, "done": done, "percent": percent, "by_state": dict(counts)}
+
+
+LOST_PREVIEW_MESSAGE = (
+    "The worker working this out stopped before it finished (it was restarted or ran out of memory). "
+    "Nothing was sent: press “Work it out now” again."
+)
+
+
+def _lost_message(run: DunningRun, by_state: dict) -> str:
+    """What a run whose worker died did and did not do, in words for its page."""
+    done, stages = run.summary.get("stages_done", 0), run.summary.get("stages")
+    if stages and done >= stages:
+        reached = f"after choosing for all {stages} stages, before it could finish"
+        missing = "Every stage had been chosen for: nothing is missing."
+    else:
+        reached = f"after {done} of {stages} stages" if stages else "before it finished its first stage"
+        missing = (
+            "Accounts due at the stages it did not reach were not chosen: press “Run now” on the Dunning page "
+            "to choose them (the broker may also start the run again by itself within the hour)."
+        )
+    chosen = sum(by_state.values())
+    sent, sending, waiting = (by_state.get(state, 0) for state in ("sent", "sending", "pending"))
+    outcome = (
+        f"It chose {chosen} reminder{'s' if chosen != 1 else ''}. When this was found: {sent} sent, "
+        f"{sending} being sent, {waiting} waiting, {chosen - sent - sending - waiting} held back, cancelled or "
+        "failed. Waiting ones are sent as usual; the list below shows where each stands now."
+        if chosen
+        else "It had chosen no reminder."
+    )
+    return (
+        f"The worker choosing this run's reminders stopped {reached} (it was restarted or ran out of memory). "
+        f"{outcome} {missing} Nothing already chosen is chosen or sent twice."
+    )
+
+
+def runs_fail_lost(*, older_than: datetime.timedelta = STALE_AFTER) -> int:
+    """Mark failed the runs left running by a worker that died, saying how far each got, and send
+    what they chose now rather than at the dispatcher's next turn. Returns how many runs.
+
+    A run is "running" only while it chooses its reminders (sending is the chunks' and the
+    dispatcher's work). No attempt outlives CELERY_TASK_TIME_LIMIT and each stage renews
+    heartbeat_at, so a run silent for STALE_AFTER has lost its worker. The broker may still hand its
+    message out again (within the hour): that starts a new run, which chooses only what this one had not.
+    """
+    cutoff = timezone.now() - older_than
+    running = DunningRun.objects.filter(status=DunningRun.Status.RUNNING)
+    lost, waiting = 0, 0
+    for run in silent_since(running, cutoff).order_by("pk"):
+        by_state = {} if run.dry_run else run_progress(run)["by_state"]
+        fields = {"status": DunningRun.Status.FAILED, "finished_at": timezone.now()}
+        if run.dry_run:
+            fields["error"] = LOST_PREVIEW_MESSAGE
+        else:
+            fields.update(error=_lost_message(run, by_state), selected=sum(by_state.values()))
+        # Asked again: a worker that showed a sign of life meanwhile keeps its run.
+        if not silent_since(running.filter(pk=run.pk), cutoff).update(**fields):
+            continue
+        lost += 1
+        if not run.dry_run:
+            waiting += by_state.get("pending", 0)
+            audit_record(action="dunning.run_lost", obj=run, after={"run_on": run.run_on, "by_state": by_state})
+    if waiting:
+        dunning_dispatch()
+    return lost

@@ -235,8 +235,13 @@ def _insert_chosen(rows, *, run: DunningRun, stage: DunningStage, policy: Dunnin
 
 
 def dunning_select(*, run: DunningRun, day: datetime.date, at: datetime.datetime) -> int:
-    """Insert the night's reminders (pending); existing keys are left alone. Returns rows now in the run."""
-    for policy, stage, candidates in _plan(day, at):
+    """Insert the night's reminders (pending); existing keys are left alone. Returns rows now in the run.
+
+    After each stage the run records a heartbeat and how many stages it has done: a run whose
+    worker died is told from a long one by its silence (runs_fail_lost), and its page says how far it got.
+    """
+    plan = list(_plan(day, at))
+    for done, (policy, stage, candidates) in enumerate(plan, start=1):
         rows = candidates.exclude(_paused_q(policy)).values(
             chosen_account=F("pk"), chosen_cycle=F("oldest_open_due_on")
         )
@@ -247,4 +252,7 @@ def dunning_select(*, run: DunningRun, day: datetime.date, at: datetime.datetime
             # the next stage scanned every fresh row once per account (minutes at 100,000 accounts).
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {DunningReminder._meta.db_table}")
+        DunningRun.objects.filter(pk=run.pk).update(
+            heartbeat_at=timezone.now(), summary={"stages_done": done, "stages": len(plan)}
+        )
     return DunningReminder.objects.filter(run=run).count()
