@@ -11,6 +11,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -113,27 +114,35 @@ def held_context(request, *, queryset, now: datetime.datetime) -> dict:
     return {"held_loaded": True, "ready_count": ready.paginator.count, "held": held, "held_rows": rows}
 
 
+def _filtering(request, now: datetime.datetime) -> tuple[AccountFilter, QuerySet | None, dict]:
+    """The request's filters, the queryset they narrow the queue to (None: the whole queue), and what the
+    page and its held-back section both show of them."""
+    filterset = _filterset(request)
+    shown = {
+        "filtered_by": any(request.GET.get(name) for name in FILTER_FIELDS),
+        "query": _query(request),
+        "today": timezone.localdate(now),
+    }
+    return filterset, _narrowed(request, filterset), shown
+
+
 def queue_context(request) -> dict:
     """The queue page's context: a page of the ready list, the day's figures and, when asked, the held-back list."""
     user, now = request.user, timezone.now()
-    filterset = _filterset(request)
-    filtered_by = any(request.GET.get(name) for name in FILTER_FIELDS)
-    filtered = _narrowed(request, filterset)
+    filterset, filtered, shown = _filtering(request, now)
     ready = queue_ready_page(user=user, now=now, queryset=filtered, number=request.GET.get("page"), size=PAGE_SIZE)
     progress = progress_today(users=[user], now=now)[user.pk]
     context = {
+        **shown,
         "filter": filterset,
-        "filtered_by": filtered_by,
         "ready": ready,
         "ready_number": ready.number,
         "total": filterset.qs.count(),
-        "query": _query(request),
         "progress": progress,
         "target": user.daily_target,
         "call_limit": user.daily_call_limit,
         "target_percent": min(100, round(100 * progress["worked"] / user.daily_target)) if user.daily_target else 0,
         "limit_reached": progress["calls"] >= user.daily_call_limit,
-        "today": timezone.localdate(now),
         "now": now,
         "served_count": len(_served(request.session, now)),
     }
@@ -149,14 +158,11 @@ def queue(request):
     if not (request.htmx and request.GET.get("held")):
         return render(request, "collections_app/queue.html", queue_context(request))
     now = timezone.now()
-    filterset = _filterset(request)
-    filtered_by = any(request.GET.get(name) for name in FILTER_FIELDS)
+    _, filtered, shown = _filtering(request, now)
     context = {
-        **held_context(request, queryset=_narrowed(request, filterset), now=now),
-        "filtered_by": filtered_by,
-        "query": _query(request),
+        **held_context(request, queryset=filtered, now=now),
+        **shown,
         "ready_number": request.GET.get("page") or 1,
-        "today": timezone.localdate(now),
     }
     return render(request, "collections_app/partials/queue_held.html", context)
 

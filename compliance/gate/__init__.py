@@ -12,6 +12,7 @@ Modules: `decision` (Reason, Decision, channels), `zones` (time zones and callin
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ __all__ = [
     "candidate_zones",
     "contact_decision",
     "contact_decisions",
+    "iter_contact_decisions",
     "humanize_delta",
     "is_time_barred",
     "letter_template_kind",
@@ -96,28 +98,59 @@ def contact_decisions(
     what `contact_decision` gives for that point. Accounts need `debtor` loaded. A caller that has
     just read the policy in force and the active state rules (the queue) passes them, to spare the reads.
     """
+    answers = iter_contact_decisions(
+        accounts,
+        channel=channel,
+        at=at,
+        automated=automated,
+        purpose=purpose,
+        policy=policy,
+        state_rules=state_rules,
+    )
+    return {account.pk: (decision, point) for account, decision, point in answers}
+
+
+def iter_contact_decisions(
+    accounts,
+    *,
+    channel: str,
+    at: datetime.datetime | None = None,
+    automated: bool = False,
+    purpose: str = "collection",
+    policy=None,
+    state_rules=None,
+) -> Iterator[tuple[object, Decision, object]]:
+    """`contact_decisions` as (account, decision, point), in the order given, judged as they are asked for.
+
+    The rows are read for the whole batch before the first answer; the rules then run only for the
+    accounts the caller goes on to ask about ("next account" stops at the first it may call).
+    """
     _checked(channel, purpose)
     at = (at or timezone.now()).astimezone(UTC)
     accounts = list(accounts)
     reads = Reads.fetch(accounts, channel=channel, at=at, policy=policy, state_rules=state_rules)
+    return (
+        (account, *_best(reads, account, channel=channel, at=at, automated=automated, purpose=purpose))
+        for account in accounts
+    )
+
+
+def _best(reads: Reads, account, *, channel, at, automated, purpose) -> tuple[Decision, object]:
+    """The first number (primary first) allowed now, else the one that opens soonest, with its decision."""
     kind = "phone" if channel in PHONE_CHANNELS else "email" if channel == "email" else None
-    answers = {}
-    for account in accounts:
-        points = [p for p in reads.points.get(account.debtor_id, []) if kind is None or p.kind == kind]
-        points.sort(key=lambda p: not p.is_primary)
-        best = None
-        for point in points or [None]:
-            ctx = reads.context(
-                account=account, channel=channel, to="", contact_point=point, automated=automated, purpose=purpose
-            )
-            decision = _decide(ctx, at)
-            if decision.allowed:
-                best = (decision, point)
-                break
-            if best is None or _sooner(decision, best[0]):
-                best = (decision, point)
-        answers[account.pk] = best
-    return answers
+    points = [p for p in reads.points.get(account.debtor_id, []) if kind is None or p.kind == kind]
+    points.sort(key=lambda p: not p.is_primary)
+    best = None
+    for point in points or [None]:
+        ctx = reads.context(
+            account=account, channel=channel, to="", contact_point=point, automated=automated, purpose=purpose
+        )
+        decision = _decide(ctx, at)
+        if decision.allowed:
+            return decision, point
+        if best is None or _sooner(decision, best[0]):
+            best = (decision, point)
+    return best
 
 
 def _sooner(a: Decision, b: Decision) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db import connection
 
 from collections_app.models import Account, Activity, ContactPoint, Dispute
 
@@ -47,6 +47,42 @@ def _look_back_days(policy: ContactPolicy, rule: StateRule | None) -> int:
     return days
 
 
+# What the caps and the hours read of an activity (after its id and account).
+_ACTIVITY_FIELDS = (
+    "id",
+    "account_id",
+    "occurred_at",
+    "channel",
+    "direction",
+    "is_attempt",
+    "is_conversation",
+    "contact_point_id",
+    "to",
+)
+
+
+def _in(values) -> str:
+    """Placeholders for `column IN ...`; no values match nothing."""
+    return f"({', '.join(['%s'] * len(values))})" if values else "(NULL)"
+
+
+def _moment(value: datetime.datetime):
+    """A moment as the database compares it (SQLite keeps naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _rows(model, where: str, params: list, *, fields=None) -> list:
+    """`model` rows by a plain statement: on the queue's hot path, building and compiling the ORM's
+    querysets cost more CPU than the gate's rules themselves. Values come converted as the ORM's; every
+    value in `where` is a parameter."""
+    columns = [model._meta.get_field(name).column for name in fields] if fields else None
+    columns = columns or [field.column for field in model._meta.concrete_fields]
+    quote = connection.ops.quote_name
+    select = ", ".join(quote(column) for column in columns)
+    statement = f"SELECT {select} FROM {quote(model._meta.db_table)} WHERE {where}"  # noqa: S608 -- values are params
+    return list(model.objects.raw(statement, params))
+
+
 @dataclass
 class Reads:
     """The rows the rules read, for one account or for a whole page of them (a query each)."""
@@ -66,45 +102,47 @@ class Reads:
     ) -> Reads:
         """One query per kind of row; `policy` and `state_rules` (every active rule), when given, are not re-read."""
         account_ids = [a.pk for a in accounts]
-        debtor_ids = {a.debtor_id for a in accounts}
+        debtor_ids = sorted({a.debtor_id for a in accounts})
         policy = policy if policy is not None else selectors.policy_current()
         regions = {(a.debtor.region or "").strip().upper() for a in accounts} - {""}
         if state_rules is None:
             state_rules = StateRule.objects.filter(region__in=regions, active=True) if regions else []
         rules = {r.region: r for r in state_rules if r.active and r.region in regions}
         points: dict[int, list[ContactPoint]] = {}
-        for point in ContactPoint.objects.filter(debtor_id__in=debtor_ids).order_by("id"):
+        for point in _rows(ContactPoint, f"debtor_id IN {_in(debtor_ids)} ORDER BY id", debtor_ids):
             points.setdefault(point.debtor_id, []).append(point)
-        holds = list(
-            Hold.objects.filter(released_at__isnull=True)
-            .filter(Q(account_id__in=account_ids) | Q(debtor_id__in=debtor_ids))
-            .exclude(ends_at__lte=at)
-            .filter(channel__in=["", channel])
+        holds = _rows(
+            Hold,
+            f"released_at IS NULL AND (account_id IN {_in(account_ids)} OR debtor_id IN {_in(debtor_ids)})"
+            " AND (ends_at IS NULL OR ends_at > %s) AND channel IN ('', %s) ORDER BY starts_at DESC, id DESC",
+            [*account_ids, *debtor_ids, _moment(at), channel],
         )
-        disputes = list(
-            Dispute.objects.filter(account_id__in=account_ids, resolved_at__isnull=True, within_validation_period=True)
+        disputes = _rows(
+            Dispute,
+            f"account_id IN {_in(account_ids)} AND resolved_at IS NULL AND within_validation_period"
+            " ORDER BY opened_at DESC",
+            account_ids,
         )
         activities: dict[int, list[tuple]] = {}
         if channel in PHONE_CHANNELS:
             look_back = max(_look_back_days(policy, rule) for rule in [None, *rules.values()])
-            rows = Activity.objects.filter(
-                account_id__in=account_ids,
-                occurred_at__gte=at - datetime.timedelta(days=look_back + 2),
-                occurred_at__lte=at,
-            ).values_list(
-                "account_id",
-                "occurred_at",
-                "channel",
-                "direction",
-                "is_attempt",
-                "is_conversation",
-                "contact_point_id",
-                "to",
-            )
-            for account_id, *row in rows:
-                activities.setdefault(account_id, []).append(tuple(row))
-        profiles = {p.account_id: p for p in AccountCompliance.objects.filter(account_id__in=account_ids)}
-        limitations = {e.region: e for e in StatuteOfLimitations.objects.filter(region__in=regions)} if regions else {}
+            since = at - datetime.timedelta(days=look_back + 2)
+            for act in _rows(
+                Activity,
+                f"account_id IN {_in(account_ids)} AND occurred_at >= %s AND occurred_at <= %s"
+                " ORDER BY occurred_at DESC, id DESC",
+                [*account_ids, _moment(since), _moment(at)],
+                fields=_ACTIVITY_FIELDS,
+            ):
+                activities.setdefault(act.account_id, []).append(
+                    tuple(getattr(act, name) for name in _ACTIVITY_FIELDS[2:])
+                )
+        profiles = {p.account_id: p for p in _rows(AccountCompliance, f"account_id IN {_in(account_ids)}", account_ids)}
+        limitations = (
+            {e.region: e for e in _rows(StatuteOfLimitations, f"region IN {_in(sorted(regions))}", sorted(regions))}
+            if regions
+            else {}
+        )
         return cls(policy, rules, points, holds, disputes, activities, profiles, limitations)
 
     def context(self, *, account, channel, to, contact_point, automated, purpose) -> Context:
