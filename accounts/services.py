@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib.auth.models import Group, Permission
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from collections_app.errors import DomainError
@@ -147,13 +147,31 @@ class IdempotencyKeyTaken(Exception):
 def idempotency_key_claim(*, user, key: str, method: str, path: str, body_hash: str, token=None) -> IdempotencyRecord:
     """Record the first use of `key`, inside the caller's transaction so it commits or rolls back with the action.
 
-    Two requests racing with one key cannot both insert: the second waits on the unique index until
-    the first ends, then gets IdempotencyKeyTaken (or, if the first rolled back, the key).
+    One INSERT … ON CONFLICT DO NOTHING (no savepoint, no prior read): two requests racing with one
+    key cannot both insert; the second waits on the unique index until the first ends, then gets
+    IdempotencyKeyTaken (or, if the first rolled back, the key).
     """
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(
-                user_id=user.pk, token=token, key=key, method=method, path=path[:255], body_hash=body_hash
-            )
-    except IntegrityError:
-        raise IdempotencyKeyTaken from None
+    record = IdempotencyRecord(
+        user_id=user.pk, token=token, key=key, method=method, path=path[:255], body_hash=body_hash
+    )
+    opts = IdempotencyRecord._meta
+    connection = connections[router.db_for_write(IdempotencyRecord)]
+    fields = [field for field in opts.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    unique = f"{quote(opts.get_field('user').column)}, {quote(opts.get_field('key').column)}"
+    sql = (
+        f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 - names come from the model
+        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(opts.pk.column)}"
+    )
+    # Each value prepared as save() prepares it (created_at stamped, JSON null as SQL NULL).
+    values = [field.get_db_prep_save(field.pre_save(record, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        raise IdempotencyKeyTaken
+    record.pk = row[0]
+    record._state.adding = False
+    record._state.db = connection.alias
+    return record

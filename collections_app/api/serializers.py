@@ -34,6 +34,7 @@ from collections_app.models import (
     PaymentMethod,
     Promise,
 )
+from collections_app.services import ledger
 from collections_app.services.plans import MAX_INSTALMENTS
 from compliance.gate import PURPOSES
 from config.api.fields import DateField, DateTimeField, MoneyField
@@ -68,9 +69,18 @@ class ScopedPrimaryKeyField(IdField):
         return self.scope(request.user)
 
 
-def account_field(**kwargs):
+def account_field(scope=accounts_for, **kwargs):
     kwargs.setdefault("help_text", "The account's id.")
-    return ScopedPrimaryKeyField(accounts_for, Account, **kwargs)
+    return ScopedPrimaryKeyField(scope, Account, **kwargs)
+
+
+def accounts_to_credit(user):
+    """The user's accounts, the one named locked as a credit needs it (ledger.accounts_for_credit): the
+    scope check and the posting's lock in one query, inside the request's transaction."""
+    accounts = accounts_for(user)
+    if accounts.query.distinct:  # a manager's: FOR UPDATE cannot lock the rows of a DISTINCT query
+        accounts = Account.objects.filter(pk__in=accounts.values("pk"))
+    return ledger.accounts_for_credit(accounts)
 
 
 # --- read shapes -------------------------------------------------------------------------------
@@ -391,7 +401,7 @@ class InvoiceCreateSerializer(Serializer):
 
 
 class PaymentCreateSerializer(Serializer):
-    account = account_field()
+    account = account_field(accounts_to_credit)
     amount = MoneyField(help_text='The money received, positive, like "125.50".')
     received_on = DateField()
     method = serializers.ChoiceField(choices=PaymentMethod.choices, default=PaymentMethod.OTHER)

@@ -360,7 +360,7 @@ class PaymentViewSet(*Read, ApiViewSet):
         return self.idempotent(self._post)
 
     def _post(self):
-        data = self.parse(s.PaymentCreateSerializer)
+        data = self.parse(s.PaymentCreateSerializer)  # locks the account (run_idempotent's transaction)
         entry = ledger.payment_post(
             account=data["account"],
             amount=data["amount"],
@@ -370,8 +370,10 @@ class PaymentViewSet(*Read, ApiViewSet):
             invoice=data["invoice"],
             note=data["note"],
             created_by=self.request.user,
+            locked=True,
         )
-        return self.respond(self.get_queryset().get(pk=entry.pk), status_code=status.HTTP_201_CREATED)
+        # Answered from the entry itself: a payment on an account in scope, its reversal already read.
+        return self.respond(entry, status_code=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):

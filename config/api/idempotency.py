@@ -63,11 +63,23 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     return Response(record.response_body, status=record.status_code, headers={REPLAY_HEADER: "true"})
 
 
+def _answer(view, action) -> Response:
+    """The action's response; a refusal (4xx) answered here, inside the transaction, so what the action
+    wrote for it (a refused contact's record, by activity_log) commits with the answer."""
+    try:
+        return action()
+    except (exceptions.APIException, DomainError, DjangoValidationError) as exc:
+        return view.handle_exception(exc)
+
+
 def run_idempotent(view, request, action) -> Response:
-    """Run `action` (returning a Response) once per key; refusals (4xx) are stored and replayed too."""
+    """Run `action` (returning a Response) in one transaction, once per key; refusals (4xx) are stored
+    and replayed too. Without a key it runs in a transaction all the same, so actions may lock rows as
+    they read them (a payment's account, in the serializer)."""
     key = request.headers.get(HEADER)
     if key is None:
-        return action()
+        with transaction.atomic():
+            return _answer(view, action)
     if not _KEY_RE.match(key):
         raise exceptions.ValidationError(
             {HEADER: ["Use 1 to 255 printable ASCII characters without spaces, like a UUID."]},
@@ -77,26 +89,23 @@ def run_idempotent(view, request, action) -> Response:
     user = request.user
     token = request.auth if isinstance(request.auth, ApiToken) else None
     for _ in range(_ATTEMPTS):
-        record = IdempotencyRecord.objects.filter(user_id=user.pk, key=key).first()
-        if record is not None:
-            return _replay(record, fingerprint)
         try:
             with transaction.atomic():
+                # The claim comes first: a new key (the usual case) costs one INSERT and no read.
                 record = idempotency_key_claim(
                     user=user, key=key, method=request.method, path=request.path, body_hash=fingerprint, token=token
                 )
-                try:
-                    response = action()
-                except (exceptions.APIException, DomainError, DjangoValidationError) as exc:
-                    # A refusal is an answer too: kept, so a retry gets the same one. (A refused
-                    # contact's record, written by activity_log, commits with it.)
-                    response = view.handle_exception(exc)
+                response = _answer(view, action)  # a refusal is an answer too: kept, so a retry gets it
                 record.status_code = response.status_code
                 record.response_body = json.loads(JSONRenderer().render(response.data) or b"null")
                 record.save(update_fields=["status_code", "response_body"])
             return response
         except IdempotencyKeyTaken:
-            continue
+            # Taken, and its request has ended (the claim waited for it): replay its answer. Missing
+            # means purged meanwhile: claim again.
+            record = IdempotencyRecord.objects.filter(user_id=user.pk, key=key).first()
+            if record is not None:
+                return _replay(record, fingerprint)
     return Response(
         error_body("idempotency_key_in_progress", "A request with this Idempotency-Key is in progress: retry shortly."),
         status=status.HTTP_409_CONFLICT,
