@@ -34,36 +34,46 @@ def copy_value(value):
     return value
 
 
-def _copy_insert(model, fields: list[str], rows: list[tuple]) -> list[int]:
+def ids_reserve(model, count: int) -> list[int]:
+    """`count` ids taken from the table's own sequence (PostgreSQL): the caller knows every id before
+    writing the rows, and stays safe against concurrent inserts by anyone else."""
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        # Found once: inside the id query below, pg_get_serial_sequence would search the catalogue
+        # again for every row (about 7x the cost of nextval itself).
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        (sequence,) = cursor.fetchone()
+        for start in range(0, count, 50_000):
+            size = min(50_000, count - start)
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, size])
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids
+
+
+def _copy_insert(model, fields: list[str], ids: list[int], rows: list[tuple]) -> None:
     table = model._meta.db_table
     columns = ["id"] + [model._meta.get_field(name).column for name in fields]
     quoted = ", ".join(f'"{column}"' for column in columns)
     # An empty string in a nullable column is stored as NULL: this app never keeps both in one column.
     nullable = [f'"{model._meta.get_field(name).column}"' for name in fields if model._meta.get_field(name).null]
     options = "FORMAT csv" + (f", FORCE_NULL ({', '.join(nullable)})" if nullable else "")
-    ids: list[int] = []
     with connection.cursor() as cursor:
-        # Found once: inside the id query below, pg_get_serial_sequence would search the catalogue
-        # again for every row (about 7x the cost of nextval itself).
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        (sequence,) = cursor.fetchone()
-        for batch in chunks(rows, 50_000):
-            # Taking ids from the table's own sequence first gives the caller every id without
-            # RETURNING, and stays safe against concurrent inserts by anyone else.
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, len(batch)])
-            batch_ids = [row[0] for row in cursor.fetchall()]
-            buffer = copy_csv((row_id, *row) for row_id, row in zip(batch_ids, batch, strict=True))
+        for start in range(0, len(rows), 50_000):
+            batch = zip(ids[start : start + 50_000], rows[start : start + 50_000], strict=True)
+            buffer = copy_csv((row_id, *row) for row_id, row in batch)
             cursor.copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN WITH ({options})', buffer)
-            ids.extend(batch_ids)
-    return ids
 
 
-def rows_insert(model, fields: list[str], rows: list[tuple]) -> list[int]:
-    """Insert rows (tuples of values for `fields`, every non-default column) and return their ids in order."""
+def rows_insert(model, fields: list[str], rows: list[tuple], ids: list[int] | None = None) -> list[int]:
+    """Insert rows (tuples of values for `fields`, every non-default column) and return their ids in
+    order. `ids`, from ids_reserve, are the ids to give them (PostgreSQL only)."""
     if not rows:
         return []
     if connection.vendor == "postgresql":
-        return _copy_insert(model, fields, rows)
+        if ids is None:
+            ids = ids_reserve(model, len(rows))
+        _copy_insert(model, fields, ids, rows)
+        return ids
     objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
     model.objects.bulk_create(objects, batch_size=BATCH // 5)
     return [obj.pk for obj in objects]

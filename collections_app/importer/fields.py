@@ -3,6 +3,7 @@
 import datetime
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 import pycountry
 
@@ -41,9 +42,11 @@ class DateParser:
         return value
 
 
+@lru_cache(maxsize=100_000)
 def amount_parse(text: str) -> Decimal:
     """A signed amount with a dot, at most two places and below MAX_AMOUNT (the account's currency
-    is checked once the row is matched to its account)."""
+    is checked once the row is matched to its account). Cached: a portfolio repeats its amounts
+    (about half of a generated bundle's), and a Decimal is immutable; refusals are not cached."""
     try:
         return parse_amount(text)
     except ValueError as exc:

@@ -19,7 +19,7 @@ from ..services.ledger import account_status_after
 from .bulk import chunks, copy_value, rows_insert, rows_update
 from .bundle import Bundle
 from .fields import DateParser, Invalid, amount_parse, max_length, required
-from .parties import AccountRow, existing_by_external_id
+from .parties import AccountRow, NewAccounts, existing_by_external_id
 from .report import ImportReport, unique_rows
 from .stage import Group
 
@@ -368,8 +368,10 @@ class _Account:
         self.report.count(file, "created")
 
 
-def _batch_insert(batch: Batch) -> None:
+def _batch_insert(batch: Batch, new_accounts: NewAccounts) -> None:
     now = copy_value(timezone.now())
+    # The new accounts first, with their caches: their rows reference them.
+    new_accounts.write([(*row, now) for row in batch.caches])
     temps = [row[0] for row in batch.invoices]
     ids = rows_insert(
         Invoice,
@@ -398,11 +400,6 @@ def _batch_insert(batch: Batch) -> None:
         ],
     )
     rows_update(Invoice, ["open_amount"], batch.reopened)
-    rows_update(
-        Account,
-        ["balance", "unapplied_credit", "oldest_open_due_on", "status", "changed_at"],
-        [(*row, now) for row in batch.caches],
-    )
 
 
 def _lock(earlier: list[dict]) -> None:
@@ -421,8 +418,11 @@ def _lock(earlier: list[dict]) -> None:
         account["balance"], account["unapplied_credit"], account["status"] = locked[account["id"]]
 
 
-def money_write(stage, state: dict[str, dict], report: ImportReport, dry_run: bool, progress) -> None:
-    """Plan and insert the money rows chunk by chunk of accounts, so memory stays bounded."""
+def money_write(
+    stage, state: dict[str, dict], new_accounts: NewAccounts, report: ImportReport, dry_run: bool, progress
+) -> None:
+    """Plan and insert the money rows chunk by chunk of accounts, so memory stays bounded; the new
+    accounts of each chunk are written with their caches."""
     done = 0
     for chunk in stage.groups(ACCOUNTS_PER_CHUNK):
         progress(f"Posting money rows ({done:,} accounts done)", 50 + min(49, 49 * done // max(1, len(state))))
@@ -434,4 +434,4 @@ def money_write(stage, state: dict[str, dict], report: ImportReport, dry_run: bo
         for key, group in chunk:
             _Account(key, state[key], group, stored, batch, report).plan()
         if not dry_run:
-            _batch_insert(batch)
+            _batch_insert(batch, new_accounts)

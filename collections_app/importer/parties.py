@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,7 +24,7 @@ from ..models import (
 )
 from ..money import ZERO, is_currency
 from ..services.assignments import assignments_replace, may_hold_accounts
-from .bulk import chunks, copy_value, rows_insert
+from .bulk import chunks, copy_value, ids_reserve, rows_insert, rows_update
 from .bundle import Bundle
 from .fields import DateParser, Invalid, country_parse, max_length, required
 from .report import ImportReport, unique_rows
@@ -32,6 +33,10 @@ DEBTORS = "debtors.csv"
 ACCOUNTS = "accounts.csv"
 _DEBTOR_FIELDS = ("kind", "name", "language", "timezone", "timezone_source", "region", "country")
 _ACCOUNT_FIELDS = ("opened_on", "placed_on", "product", "segment")
+_NEW_ACCOUNT_FIELDS = ["external_id", "debtor_id", "creditor_id", "currency", *_ACCOUNT_FIELDS]
+_NEW_ACCOUNT_FIELDS += ["assigned_to_id", "priority_score", "created_at"]
+# What the money rows decide about an account, in the order of the caches money_write plans.
+CACHE_FIELDS = ["balance", "unapplied_credit", "oldest_open_due_on", "status", "changed_at"]
 _KINDS = frozenset(DebtorKind.values)  # the enum builds its list anew on each access
 
 
@@ -352,6 +357,51 @@ def _new_state(account_id: int | None, row: AccountRow) -> dict:
     }
 
 
+class NewAccounts:
+    """The new accounts of an import, written with the caches their money rows give.
+
+    On PostgreSQL their ids are reserved up front and each row waits until its money rows are
+    planned, so it is inserted once with its final balance and status: inserting it first and
+    updating it afterwards wrote the row and all eleven indexes of the table twice. Elsewhere they
+    are inserted at once and their caches updated like a stored account's. The rows wait in
+    memory (a tuple per new account) until their chunk of money rows is written.
+    """
+
+    def __init__(self, fields: list[str], rows: list[tuple], stamp):
+        self._fields = fields
+        self._stamp = stamp
+        self._waiting: dict[int, tuple] = {}
+        if rows and connection.vendor == "postgresql":
+            self.ids = ids_reserve(Account, len(rows))
+            self._waiting = dict(zip(self.ids, rows, strict=True))
+        else:
+            self.ids = rows_insert(Account, fields + CACHE_FIELDS, [(*row, *self._opening()) for row in rows])
+
+    def _opening(self) -> tuple:
+        return (ZERO, ZERO, None, AccountStatus.ACTIVE, self._stamp)
+
+    def write(self, caches: list[tuple]) -> None:
+        """Write these caches (account id, *values of CACHE_FIELDS): a waiting account is inserted
+        with them, a stored one (or one written already) is updated."""
+        fresh_ids, fresh_rows, written = [], [], []
+        for pk, *values in caches:
+            row = self._waiting.pop(pk, None)
+            if row is None:
+                written.append((pk, *values))
+            else:
+                fresh_ids.append(pk)
+                fresh_rows.append((*row, *values))
+        rows_insert(Account, self._fields + CACHE_FIELDS, fresh_rows, ids=fresh_ids)
+        rows_update(Account, CACHE_FIELDS, written)
+
+    def finish(self) -> None:
+        """Insert the accounts that no money row changed, with their opening caches."""
+        rest = sorted(self._waiting.items())
+        rows = [(*row, *self._opening()) for _, row in rest]
+        rows_insert(Account, self._fields + CACHE_FIELDS, rows, ids=[pk for pk, _ in rest])
+        self._waiting = {}
+
+
 def accounts_write(
     accounts: dict[str, AccountRow],
     stored: dict[str, dict],
@@ -360,14 +410,15 @@ def accounts_write(
     report: ImportReport,
     dry_run: bool,
     actor=None,
-) -> dict[str, dict]:
+) -> tuple[dict[str, dict], NewAccounts]:
     """Create new accounts, update descriptive fields and assignments of stored ones (`stored`, as
     accounts_read found them).
 
     Returns the state of every account of the bundle by external id ({"new", "id", "currency"},
     and for a new one its opening "balance", "unapplied_credit" and "status"; id None for a new
-    account in a dry run), for the money rows. A stored account's figures are read when its money
-    rows are written, under a lock.
+    account in a dry run), for the money rows, and the new accounts, which money_write and then
+    their finish() write. A stored account's figures are read when its money rows are written,
+    under a lock.
     """
     now = timezone.now()
     new_rows, changed, reassigned = [], [], []
@@ -393,15 +444,13 @@ def accounts_write(
     }
     if dry_run:
         state.update((row.external_id, _new_state(None, row)) for row in new_rows)
-        return state
+        return state, NewAccounts(_NEW_ACCOUNT_FIELDS, [], now)
     creditors = _creditors_ensure({row.creditor for row in new_rows})
     actor_id = actor.pk if actor is not None else None
     debtor_ids = {**{k: v["id"] for k, v in stored_debtors.items()}, **debtor_ids}
     stamp = copy_value(now)
-    created = rows_insert(
-        Account,
-        ["external_id", "debtor_id", "creditor_id", "currency", *_ACCOUNT_FIELDS, "status", "balance"]
-        + ["unapplied_credit", "assigned_to_id", "priority_score", "created_at", "changed_at"],
+    new_accounts = NewAccounts(
+        _NEW_ACCOUNT_FIELDS,
         [
             (
                 row.external_id,
@@ -409,27 +458,25 @@ def accounts_write(
                 creditors[row.creditor],
                 row.currency,
                 *(getattr(row, name) for name in _ACCOUNT_FIELDS),
-                AccountStatus.ACTIVE,
-                ZERO,
-                ZERO,
                 row.collector_id,
                 0,
-                stamp,
                 stamp,
             )
             for row in new_rows
         ],
+        stamp,
     )
     first = []
-    for row, account_id in zip(new_rows, created, strict=True):
+    for row, account_id in zip(new_rows, new_accounts.ids, strict=True):
         state[row.external_id] = _new_state(account_id, row)
         if row.collector_id is not None:
             first.append((account_id, row.collector_id, stamp, None, AssignmentReason.IMPORT, "", actor_id))
-    # A new account has no assignment to close and was inserted with its collector: its first
-    # assignment row is all that assignments_replace would add, so it is written in bulk here.
+    # A new account has no assignment to close and is written with its collector: its first
+    # assignment row is all that assignments_replace would add, so it is written in bulk here
+    # (on PostgreSQL before the account row itself: foreign keys are checked at commit).
     rows_insert(
         Assignment, ["account_id", "collector_id", "started_at", "ended_at", "reason", "note", "assigned_by_id"], first
     )
     Account.objects.bulk_update(changed, [*_ACCOUNT_FIELDS, "changed_at"], batch_size=1000)
     assignments_replace(moves=reassigned, reason=AssignmentReason.IMPORT, assigned_by=actor, now=now)
-    return state
+    return state, new_accounts

@@ -50,10 +50,13 @@ def import_bundle(
             progress("Writing debtors", 45)
             debtor_ids = debtors_write(debtors, report, dry_run)
             progress("Writing accounts", 48)
-            state = accounts_write(accounts, stored_accounts, debtor_ids, stored_debtors, report, dry_run, actor)
+            state, new_accounts = accounts_write(
+                accounts, stored_accounts, debtor_ids, stored_debtors, report, dry_run, actor
+            )
             state.update(outside)
-            money_write(stage, state, report, dry_run, progress)
+            money_write(stage, state, new_accounts, report, dry_run, progress)
             if not dry_run:
+                new_accounts.finish()
                 audit_record(action="import.portfolio", actor=actor, detail=Path(path).name, after=report.as_dict())
     finally:
         stage.close()
