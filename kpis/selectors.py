@@ -332,73 +332,146 @@ def ledger_account_buckets_sql(name: str, on: datetime.date) -> tuple[str, dict]
     return f"SELECT o.account_id AS account_id, MIN(o.due_on) AS due FROM ({items}) o GROUP BY o.account_id", params
 
 
-def ledger_roll(earlier: datetime.date, later: datetime.date) -> dict[Cell, dict]:
+# --- Everything of a period, straight from the ledger ---------------------------------------------
+
+# Per-report working tables, one row per account: each is filled by one pass over its source and
+# read by several figures, where each figure used to aggregate the ledger or the allocations again
+# (and every parallel worker redid the allocation sums per invoice).
+REPORT_BALANCES = "kpi_report_balances"
+REPORT_OPEN = "kpi_report_open"
+_OPEN_COLUMNS = [f"age{code}" for code in range(len(_BUCKET_STARTS) + 1)]
+
+
+def _report_balances(dates: dict[str, datetime.date]) -> None:
+    """Every account's balance at each of `dates` (column name -> date): one scan of the ledger."""
+    sums = ", ".join(f"SUM(CASE WHEN le.posted_on <= %({name})s THEN le.amount ELSE 0 END) AS {name}" for name in dates)
+    execute(f"DROP TABLE IF EXISTS {REPORT_BALANCES}", {})
+    execute(
+        f"""CREATE TEMPORARY TABLE {REPORT_BALANCES} AS
+            SELECT le.account_id AS account_id, {sums} FROM {ENTRY} le
+            WHERE le.posted_on <= %(last)s GROUP BY le.account_id""",
+        dates | {"last": max(dates.values())},
+    )
+
+
+def _report_open(end: datetime.date, later: datetime.date, earlier: datetime.date) -> None:
+    """Per account with an invoice open at `end`, `later` or `earlier` (O(d) > 0, issued by d): its open
+    amount per bucket at `end` (NULL where none) and its oldest open due date at each month end.
+
+    One pass over the invoices and the allocations serves both the aging and the roll matrix.
+    """
+    bucket, params = bucket_sql("i.due_on", "b", end)
+    ages = ", ".join(
+        f"SUM(CASE WHEN v.bucket = {code} AND v.open_end > 0 THEN v.open_end END) AS {name}"
+        for code, name in enumerate(_OPEN_COLUMNS)
+    )
+    execute(f"DROP TABLE IF EXISTS {REPORT_OPEN}", {})
+    execute(
+        f"""CREATE TEMPORARY TABLE {REPORT_OPEN} AS
+            SELECT v.account_id AS account_id, {ages},
+                   MIN(CASE WHEN v.issued_on <= %(earlier)s AND v.open_earlier > 0 THEN v.due_on END) AS due1,
+                   MIN(CASE WHEN v.issued_on <= %(later)s AND v.open_later > 0 THEN v.due_on END) AS due2
+            FROM (
+                SELECT i.account_id AS account_id, i.due_on AS due_on, i.issued_on AS issued_on, {bucket} AS bucket,
+                       ROUND(i.amount - COALESCE(x.by_end, 0), 2) AS open_end,
+                       ROUND(i.amount - COALESCE(x.by_later, 0), 2) AS open_later,
+                       ROUND(i.amount - COALESCE(x.by_earlier, 0), 2) AS open_earlier
+                FROM {INVOICE} i
+                LEFT JOIN (
+                    SELECT al.invoice_id AS invoice_id, SUM(al.amount) AS by_end,
+                           SUM(CASE WHEN al.applied_on <= %(later)s THEN al.amount ELSE 0 END) AS by_later,
+                           SUM(CASE WHEN al.applied_on <= %(earlier)s THEN al.amount ELSE 0 END) AS by_earlier
+                    FROM {ALLOCATION} al WHERE al.applied_on <= %(end)s GROUP BY al.invoice_id
+                ) x ON x.invoice_id = i.id
+                WHERE i.issued_on <= %(end)s
+            ) v
+            WHERE v.open_end > 0 OR v.open_later > 0 OR v.open_earlier > 0
+            GROUP BY v.account_id""",
+        params | {"end": end, "later": later, "earlier": earlier},
+    )
+
+
+def _drop_report_tables() -> None:
+    execute(f"DROP TABLE IF EXISTS {REPORT_BALANCES}", {})
+    execute(f"DROP TABLE IF EXISTS {REPORT_OPEN}", {})
+
+
+def report_ar() -> dict[Cell, list]:
+    """Beginning and ending AR per cell, from the report's balances."""
+    sql = f"""
+        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, ROUND(SUM(b.ar_before), 2), ROUND(SUM(b.ar_end), 2)
+        FROM {REPORT_BALANCES} b JOIN {ACCOUNT} a ON a.id = b.account_id
+        GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id
+    """
+    return {_cell(row): [dec(row[4]), dec(row[5])] for row in fetch(sql, {})}
+
+
+def report_aging() -> dict[Cell, dict]:
+    """Per cell with an open invoice at the report's end: open amount and accounts per bucket."""
+    figures = ", ".join(f"ROUND(SUM(o.{name}), 2), COUNT(o.{name})" for name in _OPEN_COLUMNS)
+    sql = f"""
+        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, {figures}
+        FROM {REPORT_OPEN} o JOIN {ACCOUNT} a ON a.id = o.account_id
+        GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id
+    """
+    result: dict[Cell, dict] = {}
+    for row in fetch(sql, {}):
+        accounts = list(row[5::2])
+        if any(accounts):  # else the cell's accounts are open only at the month ends of the roll
+            result[_cell(row)] = {"amount": [dec(v) for v in row[4::2]], "accounts": accounts}
+    return result
+
+
+def report_roll(earlier: datetime.date, later: datetime.date) -> dict[Cell, dict]:
     """The roll matrix from month end `earlier` to `later`: per cell, (from, to) -> [accounts, balance].
 
     Accounts holding an open invoice at `earlier`, by their bucket then; `to` is their bucket at
-    `later`, or paid when nothing is open; the balance is theirs at `earlier`. One pass over the
-    invoices and their allocations gives each invoice's open amount at both month ends.
+    `later`, or paid when nothing is open; the balance is theirs at `earlier`.
     """
     from_bucket, from_params = bucket_sql("p.due1", "f", earlier)
     to_bucket, to_params = bucket_sql("p.due2", "t", later)
     sql = f"""
         SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, {from_bucket},
                CASE WHEN p.due2 IS NULL THEN {PAID} ELSE {to_bucket} END,
-               COUNT(*), ROUND(SUM(COALESCE(b.balance, 0)), 2)
-        FROM (
-            SELECT i.account_id AS account_id,
-                   MIN(CASE WHEN i.issued_on <= %(m1)s AND ROUND(i.amount - COALESCE(x.by1, 0), 2) > 0
-                            THEN i.due_on END) AS due1,
-                   MIN(CASE WHEN ROUND(i.amount - COALESCE(x.by2, 0), 2) > 0 THEN i.due_on END) AS due2
-            FROM {INVOICE} i
-            LEFT JOIN (
-                SELECT al.invoice_id AS invoice_id,
-                       SUM(CASE WHEN al.applied_on <= %(m1)s THEN al.amount ELSE 0 END) AS by1,
-                       SUM(al.amount) AS by2
-                FROM {ALLOCATION} al WHERE al.applied_on <= %(m2)s GROUP BY al.invoice_id
-            ) x ON x.invoice_id = i.id
-            WHERE i.issued_on <= %(m2)s
-            GROUP BY i.account_id
-        ) p
+               COUNT(*), ROUND(SUM(COALESCE(b.balance_earlier, 0)), 2)
+        FROM {REPORT_OPEN} p
         JOIN {ACCOUNT} a ON a.id = p.account_id
-        LEFT JOIN (
-            SELECT le.account_id AS account_id, SUM(le.amount) AS balance FROM {ENTRY} le
-            WHERE le.posted_on <= %(m1)s GROUP BY le.account_id
-        ) b ON b.account_id = p.account_id
+        LEFT JOIN {REPORT_BALANCES} b ON b.account_id = p.account_id
         WHERE p.due1 IS NOT NULL
         GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id, {from_bucket},
                  CASE WHEN p.due2 IS NULL THEN {PAID} ELSE {to_bucket} END
     """
     result: dict[Cell, dict] = {}
-    for row in fetch(sql, {"m1": earlier, "m2": later} | from_params | to_params):
+    for row in fetch(sql, from_params | to_params):
         result.setdefault(_cell(row), {})[(row[4], row[5])] = [row[6], dec(row[7])]
     return result
-
-
-# --- Everything of a period, straight from the ledger ---------------------------------------------
 
 
 def ledger_inputs(start: datetime.date, end: datetime.date) -> dict[Cell, Inputs]:
     """The inputs of every KPI of KPIS.md for the period, per cell, computed from the ledger alone."""
     before = start - datetime.timedelta(days=1)
+    later = last_month_end_on_or_before(end)
+    earlier = previous_month_end(later)
     cells: dict[Cell, Inputs] = {}
 
     def at(cell):
         return cells.setdefault(cell, Inputs())
 
-    for cell, (beginning, ending) in ledger_ar([before, end]).items():
+    _report_balances({"ar_before": before, "ar_end": end, "balance_earlier": earlier})
+    _report_open(end, later, earlier)
+    for cell, (beginning, ending) in report_ar().items():
         at(cell).beginning_ar, at(cell).ending_ar = beginning, ending
     for cell, months in ledger_monthly_sales(end).items():
         at(cell).monthly_sales = months
-    for cell, aging in ledger_aging(end).items():
+    for cell, aging in report_aging().items():
         _apply_aging(at(cell), aging)
     for cell, flows in ledger_flows(start, end).items():
         _apply_flows(at(cell), flows)
     for (_, cell), events in events_by_day(start, end).items():
         _apply_events(at(cell), events)
-    later = last_month_end_on_or_before(end)
-    for cell, matrix in ledger_roll(previous_month_end(later), later).items():
+    for cell, matrix in report_roll(earlier, later).items():
         at(cell).roll = matrix
+    _drop_report_tables()  # a report that fails leaves them to the next one's DROP IF EXISTS
     return cells
 
 
