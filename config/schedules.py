@@ -23,8 +23,11 @@ DUNNING_NIGHTLY_TASK = "collections_app.tasks.dunning_nightly"
 
 def periodic_tasks_ensure(**kwargs):
     from django.conf import settings
+    from django.db import connections
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+    if PeriodicTask._meta.db_table not in connections[kwargs.get("using", "default")].introspection.table_names():
+        return  # a migrate of one app, before django_celery_beat's tables exist: the full migrate comes back here
     for name, task, hour, minute in NIGHTLY_JOBS:
         if PeriodicTask.objects.filter(name=name).exists():
             continue

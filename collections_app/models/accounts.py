@@ -29,7 +29,10 @@ class Account(models.Model):
 
     external_id = models.CharField(max_length=100, unique=True)
     debtor = models.ForeignKey("collections_app.Debtor", on_delete=models.PROTECT, related_name="accounts")
-    creditor = models.ForeignKey("collections_app.Creditor", on_delete=models.PROTECT, related_name="accounts")
+    # Indexed by (creditor, status) below, which serves a lookup by creditor alone.
+    creditor = models.ForeignKey(
+        "collections_app.Creditor", on_delete=models.PROTECT, related_name="accounts", db_index=False
+    )
     currency = models.CharField(max_length=3)
     opened_on = models.DateField()
     placed_on = models.DateField(null=True, blank=True)
@@ -39,8 +42,14 @@ class Account(models.Model):
     balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     unapplied_credit = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     oldest_open_due_on = models.DateField(null=True, blank=True)
+    # Indexed by (assigned_to, status) below, which serves a lookup by collector alone.
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        db_index=False,
     )
     priority_score = models.IntegerField(default=0)
     next_action_on = models.DateField(null=True, blank=True)
@@ -59,7 +68,6 @@ class Account(models.Model):
             models.Index(fields=["assigned_to", "status"]),
             models.Index(fields=["creditor", "status"]),
             models.Index(fields=["oldest_open_due_on"]),
-            models.Index(fields=["debtor"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(unapplied_credit__gte=0), name="account_unapplied_credit_not_negative"),

@@ -41,7 +41,10 @@ class ImmutableModel(models.Model):
 class Invoice(models.Model):
     """An amount due: issued on, due on, amount. Instalments of a loan are invoices too."""
 
-    account = models.ForeignKey("collections_app.Account", on_delete=models.PROTECT, related_name="invoices")
+    # Indexed by (account, due_on) below, which serves a lookup by account alone.
+    account = models.ForeignKey(
+        "collections_app.Account", on_delete=models.PROTECT, related_name="invoices", db_index=False
+    )
     external_id = models.CharField(max_length=100, null=True, blank=True)
     issued_on = models.DateField()
     due_on = models.DateField()
@@ -94,7 +97,10 @@ class PaymentMethod(models.TextChoices):
 class LedgerEntry(ImmutableModel):
     """One movement of money on an account. Signed: positive raises the balance, negative lowers it."""
 
-    account = models.ForeignKey("collections_app.Account", on_delete=models.PROTECT, related_name="entries")
+    # Indexed by (account, posted_on) below, which serves a lookup by account alone.
+    account = models.ForeignKey(
+        "collections_app.Account", on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     posted_on = models.DateField(help_text="Business date: received on, issued on, posted on.")
@@ -142,7 +148,8 @@ class Allocation(ImmutableModel):
     """Part of a credit-side entry applied to an invoice. A reversal's allocations are negative."""
 
     entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="allocations")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    # Indexed by (invoice, applied_on) below, which serves a lookup by invoice alone.
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations", db_index=False)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     applied_on = models.DateField(help_text="When the money counts against the invoice (for O(d) in KPIs).")
     created_at = models.DateTimeField(auto_now_add=True)
