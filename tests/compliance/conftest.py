@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collections_app.models import Account, ContactPoint, Creditor, Debtor
+from collections_app.models import Account, Activity, ContactPoint, Creditor, Debtor
 
 _seq = itertools.count(1)
 
@@ -16,6 +16,21 @@ UTC = datetime.UTC
 def local(zone: str, *args) -> datetime.datetime:
     """An aware moment given in a zone's wall-clock time."""
     return datetime.datetime(*args, tzinfo=ZoneInfo(zone))
+
+
+def attempt(account, at, *, to, conversation=False, channel="call"):
+    """A call (or other contact) already made to `to`, as the caps and the seven-day rule count it."""
+    point = account.debtor.contact_points.filter(value=to).first()
+    Activity.objects.create(
+        account=account,
+        debtor=account.debtor,
+        channel=channel,
+        to=to,
+        contact_point=point,
+        outcome="right_party_contact" if conversation else "no_answer",
+        occurred_at=at,
+        is_conversation=conversation,
+    )
 
 
 @pytest.fixture

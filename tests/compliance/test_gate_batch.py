@@ -5,12 +5,12 @@ import datetime
 
 import pytest
 
-from collections_app.models import Account, Activity, Dispute
+from collections_app.models import Account, Dispute
 from compliance.gate import contact_decision, contact_decisions, iter_contact_decisions
 from compliance.models import AccountCompliance, StateRule, StatuteOfLimitations
 from compliance.services import hold_place
 
-from .conftest import local
+from .conftest import attempt, local
 
 DEN = "America/Denver"
 NY = "America/New_York"
@@ -23,20 +23,6 @@ MOMENTS = [
     local(DEN, 2026, 3, 12, 12, 0),
 ]
 CHANNELS = ["call", "sms", "email", "letter", "inbound_call"]
-
-
-def _attempt(account, at, *, to, conversation=False, channel="call"):
-    point = account.debtor.contact_points.filter(value=to).first()
-    Activity.objects.create(
-        account=account,
-        debtor=account.debtor,
-        channel=channel,
-        to=to,
-        contact_point=point,
-        outcome="right_party_contact" if conversation else "no_answer",
-        occurred_at=at,
-        is_conversation=conversation,
-    )
 
 
 @pytest.fixture
@@ -73,9 +59,9 @@ def portfolio(make_account):
     Dispute.objects.create(account=disputed, reason="x", opened_at=DAY, within_validation_period=True)
     capped = make_account(phones=[{"value": "+13035550106"}])
     for minute in range(7):
-        _attempt(capped, DAY + datetime.timedelta(minutes=minute), to="+13035550106")
+        attempt(capped, DAY + datetime.timedelta(minutes=minute), to="+13035550106")
     talked = make_account(phones=[{"value": "+13035550107"}])
-    _attempt(talked, DAY, to="+13035550107", conversation=True)
+    attempt(talked, DAY, to="+13035550107", conversation=True)
     for usage in ("mobile", "work"):
         ma = make_account(
             timezone=NY,
@@ -83,8 +69,8 @@ def portfolio(make_account):
             phones=[{"value": "+16175550101", "usage": "mobile"}, {"value": "+16175550102", "usage": "work"}],
         )
         for hour in (10, 11):
-            _attempt(ma, local(NY, 2026, 3, 2, hour, 0), to="+16175550101" if usage == "mobile" else "+16175550102")
-        _attempt(ma, local(NY, 2026, 3, 2, 12, 0), to="+16175550199", channel="sms")
+            attempt(ma, local(NY, 2026, 3, 2, hour, 0), to="+16175550101" if usage == "mobile" else "+16175550102")
+        attempt(ma, local(NY, 2026, 3, 2, 12, 0), to="+16175550199", channel="sms")
         built.append(ma)
     profiled = make_account(phones=[{"value": "+13035550108"}], oldest_open_due_on=datetime.date(2020, 1, 1))
     AccountCompliance.objects.create(account=profiled, first_communication_at=DAY - datetime.timedelta(days=9))

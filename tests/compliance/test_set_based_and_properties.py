@@ -16,24 +16,10 @@ from compliance.models import StateRule
 from compliance.selectors import accounts_contactable, accounts_with_contactability
 from compliance.services import hold_place
 
-from .conftest import local
+from .conftest import attempt, local
 
 DEN = "America/Denver"
 NY = "America/New_York"
-
-
-def _attempt(account, at, *, to, conversation=False, channel="call"):
-    point = account.debtor.contact_points.filter(value=to).first()
-    Activity.objects.create(
-        account=account,
-        debtor=account.debtor,
-        channel=channel,
-        to=to,
-        contact_point=point,
-        outcome="right_party_contact" if conversation else "no_answer",
-        occurred_at=at,
-        is_conversation=conversation,
-    )
 
 
 @pytest.fixture
@@ -57,21 +43,21 @@ def portfolio(make_account):
     Dispute.objects.create(account=accounts["disputed"], reason="x", opened_at=day, within_validation_period=True)
     accounts["capped"] = make_account(phones=[{"value": "+13035550103"}])
     for minute in range(7):
-        _attempt(accounts["capped"], day + datetime.timedelta(minutes=minute), to="+13035550103")
+        attempt(accounts["capped"], day + datetime.timedelta(minutes=minute), to="+13035550103")
     accounts["talked"] = make_account(phones=[{"value": "+13035550104"}])
-    _attempt(accounts["talked"], day, to="+13035550104", conversation=True)
+    attempt(accounts["talked"], day, to="+13035550104", conversation=True)
     accounts["ma_capped"] = make_account(
         timezone=NY, region="MA", phones=[{"value": "+16175550100", "usage": "mobile"}]
     )
     for hour in (10, 11):
-        _attempt(accounts["ma_capped"], local(NY, 2026, 3, 2, hour, 0), to="+16175550100")
+        attempt(accounts["ma_capped"], local(NY, 2026, 3, 2, hour, 0), to="+16175550100")
     accounts["ma_open"] = make_account(
         timezone=NY,
         region="MA",
         phones=[{"value": "+16175550101", "usage": "mobile"}, {"value": "+16175550102", "usage": "work"}],
     )
     for hour in (10, 11):
-        _attempt(accounts["ma_open"], local(NY, 2026, 3, 2, hour, 0), to="+16175550101")
+        attempt(accounts["ma_open"], local(NY, 2026, 3, 2, hour, 0), to="+16175550101")
     return accounts
 
 
