@@ -24,6 +24,8 @@ def dec(value) -> Decimal:
     """A sum from the database as an exact two-place Decimal (SQLite hands sums back as floats)."""
     if value is None:
         return ZERO
+    if isinstance(value, Decimal):  # PostgreSQL's numeric: no detour through text
+        return value.quantize(CENT)
     return Decimal(str(value)).quantize(CENT)
 
 
