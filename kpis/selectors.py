@@ -59,6 +59,11 @@ def bucket_sql(column: str, name: str, on: datetime.date) -> tuple[str, dict]:
     return " ".join(parts), params
 
 
+def cents(expr: str) -> str:
+    """A money expression per row: exact on PostgreSQL (numeric); rounded to cents on SQLite, whose sums are floats."""
+    return expr if connection.vendor == "postgresql" else f"ROUND({expr}, 2)"
+
+
 def open_items_sql(name: str, on: datetime.date, accounts_sql: str = "") -> tuple[str, dict]:
     """Open invoices at `on`: (account_id, due_on, open_amount) with O(on) = A - allocations to `on`.
 
@@ -69,9 +74,9 @@ def open_items_sql(name: str, on: datetime.date, accounts_sql: str = "") -> tupl
     if accounts_sql:
         only_accounts = f"AND i.account_id IN ({accounts_sql})"
         only_invoices = f"AND al.invoice_id IN (SELECT iv.id FROM {INVOICE} iv WHERE iv.account_id IN ({accounts_sql}))"
+    open_amount = cents("i.amount - COALESCE(x.applied, 0)")
     sql = f"""
-        SELECT i.account_id AS account_id, i.due_on AS due_on,
-               ROUND(i.amount - COALESCE(x.applied, 0), 2) AS open_amount
+        SELECT i.account_id AS account_id, i.due_on AS due_on, {open_amount} AS open_amount
         FROM {INVOICE} i
         LEFT JOIN (
             SELECT al.invoice_id AS invoice_id, SUM(al.amount) AS applied
@@ -80,7 +85,7 @@ def open_items_sql(name: str, on: datetime.date, accounts_sql: str = "") -> tupl
             GROUP BY al.invoice_id
         ) x ON x.invoice_id = i.id
         WHERE i.issued_on <= %({name})s {only_accounts}
-          AND ROUND(i.amount - COALESCE(x.applied, 0), 2) > 0
+          AND {open_amount} > 0
     """
     return sql, {name: on}
 
@@ -328,11 +333,6 @@ def ledger_account_buckets_sql(name: str, on: datetime.date) -> tuple[str, dict]
 REPORT_BALANCES = "kpi_report_balances"
 REPORT_OPEN = "kpi_report_open"
 _OPEN_COLUMNS = [f"age{code}" for code in range(len(_BUCKET_STARTS) + 1)]
-
-
-def cents(expr: str) -> str:
-    """A money expression per row: exact on PostgreSQL (numeric); rounded to cents on SQLite, whose sums are floats."""
-    return expr if connection.vendor == "postgresql" else f"ROUND({expr}, 2)"
 
 
 # Planner settings for the report's statements (PostgreSQL). The open items join the invoices to

@@ -37,7 +37,9 @@ from .models import (
 from .selectors import (
     ACCOUNT,
     ENTRY,
+    HASHED,
     bucket_sql,
+    cents,
     day_cut,
     events_by_day,
     execute,
@@ -47,6 +49,7 @@ from .selectors import (
     ledger_ar,
     ledger_flows,
     open_items_sql,
+    planner,
 )
 
 STATE = AccountState._meta.db_table
@@ -112,7 +115,7 @@ def state_refresh(*, on: datetime.date, accounts_sql: str = "", accounts_params:
     # (EXPLAIN ANALYZE at 100k accounts: the insert itself 2.4-3.3 s instead of 4.1-4.3 s).
     execute(
         f"""INSERT INTO {ITEMS} (account_id, due_on, amount)
-            SELECT o.account_id, o.due_on, ROUND(SUM(o.open_amount), 2) FROM ({items}) o
+            SELECT o.account_id, o.due_on, {cents("SUM(o.open_amount)")} FROM ({items}) o
             GROUP BY o.account_id, o.due_on
             ORDER BY o.account_id, o.due_on""",
         params | item_params,
@@ -137,24 +140,30 @@ def state_refresh(*, on: datetime.date, accounts_sql: str = "", accounts_params:
 
 
 def state_stocks(on: datetime.date) -> tuple[dict, dict]:
-    """AR and aging per cell at `on`, from the state (which must stand at `on`)."""
-    ar = {
-        (row[0], row[1], row[2] or "", row[3]): [dec(row[4])]
-        for row in fetch(
-            f"""SELECT currency, creditor_id, segment, collector_id, ROUND(SUM(balance), 2) FROM {STATE}
+    """AR and aging per cell at `on`, from the state (which must stand at `on`).
+
+    The aging sums the open items per account and bucket first, then per cell, both hashed: a
+    COUNT(DISTINCT account) per cell sorted every open item (0.61 -> 0.33 s at 100,000 accounts).
+    """
+    bucket, params = bucket_sql("o.due_on", "b", on)
+    with planner(HASHED):
+        balances = fetch(
+            f"""SELECT currency, creditor_id, segment, collector_id, SUM(balance) FROM {STATE}
                 GROUP BY currency, creditor_id, segment, collector_id""",
             {},
         )
-    }
-    bucket, params = bucket_sql("o.due_on", "b", on)
+        buckets = fetch(
+            f"""SELECT s.currency, s.creditor_id, s.segment, s.collector_id, ab.bucket, SUM(ab.amount), COUNT(*)
+                FROM (
+                    SELECT o.account_id AS account_id, {bucket} AS bucket, SUM(o.amount) AS amount FROM {ITEMS} o
+                    GROUP BY o.account_id, {bucket}
+                ) ab JOIN {STATE} s ON s.account_id = ab.account_id
+                GROUP BY s.currency, s.creditor_id, s.segment, s.collector_id, ab.bucket""",
+            params,
+        )
+    ar = {(row[0], row[1], row[2] or "", row[3]): [dec(row[4])] for row in balances}
     aging: dict = {}
-    for row in fetch(
-        f"""SELECT s.currency, s.creditor_id, s.segment, s.collector_id, {bucket},
-                   ROUND(SUM(o.amount), 2), COUNT(DISTINCT o.account_id)
-            FROM {ITEMS} o JOIN {STATE} s ON s.account_id = o.account_id
-            GROUP BY s.currency, s.creditor_id, s.segment, s.collector_id, {bucket}""",
-        params,
-    ):
+    for row in buckets:
         entry = aging.setdefault((row[0], row[1], row[2] or "", row[3]), _empty_aging())
         entry["amount"][row[4]] = dec(row[5])
         entry["accounts"][row[4]] = row[6]
