@@ -26,22 +26,28 @@ def dso_countback(*, ending_ar: Decimal, monthly_sales: Sequence[tuple[Decimal, 
     add remaining / that month's sales × its days. None when AR outruns every month given or a
     month with no sales stops the walk with AR left over.
     """
+    return countback_walk(ending_ar, monthly_sales)[0]
+
+
+def countback_walk(ending_ar: Decimal, monthly_sales: Sequence[tuple[Decimal, int]]) -> tuple[Decimal | None, int]:
+    """The countback DSO and how many months its walk read: one more than given when AR outran them all
+    (so a reader of the ledger knows whether older months would change the figure)."""
     remaining = Decimal(ending_ar)
     total_days = Decimal(0)
     if remaining <= 0:
-        return Decimal(0)
-    for sales, days in monthly_sales:
+        return Decimal(0), 0
+    for read, (sales, days) in enumerate(monthly_sales, start=1):
         sales = Decimal(sales)
         if remaining >= sales and sales > 0:
             remaining -= sales
             total_days += days
             if remaining == 0:
-                return total_days
+                return total_days, read
             continue
         if sales <= 0:
-            return None
-        return total_days + remaining / sales * days
-    return None
+            return None, read
+        return total_days + remaining / sales * days, read
+    return None, len(monthly_sales) + 1
 
 
 def best_possible_dso(*, current_ar: Decimal, credit_sales: Decimal, days: int) -> Decimal | None:

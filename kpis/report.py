@@ -35,7 +35,7 @@ def kpi_report(
     *, start: datetime.date, end: datetime.date, by: str | None = None, currency: str | None = None, source="ledger"
 ) -> list[dict]:
     """The KPIs of the period from the ledger (default) or from the rollup tables."""
-    cells = ledger_inputs(start, end) if source == "ledger" else rollup_inputs(start, end)
+    cells = ledger_inputs(start, end, by=by) if source == "ledger" else rollup_inputs(start, end)
     return report_rows(cells, start, end, by=by, currency=currency)
 
 

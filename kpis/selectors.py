@@ -10,6 +10,7 @@ sums are rounded to cents in SQL because SQLite sums decimals as floats.
 
 import datetime
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -30,8 +31,20 @@ from collections_app.models import (
 )
 from collections_app.models.ledger import DEBIT_KINDS, EntryKind
 
-from .figures import COUNTBACK_MONTHS
-from .inputs import PAID, ZERO, Cell, Inputs, dec, last_month_end_on_or_before, month_start, previous_month_end
+from .figures import COUNTBACK_MONTHS, countback_months
+from .formulas import countback_walk
+from .inputs import (
+    PAID,
+    ZERO,
+    Cell,
+    Inputs,
+    Names,
+    dec,
+    group_cells,
+    last_month_end_on_or_before,
+    month_start,
+    previous_month_end,
+)
 from .models import KpiDaily, KpiDailyEvents, KpiRollRate
 
 ACCOUNT = Account._meta.db_table
@@ -67,6 +80,12 @@ def cents(expr: str) -> str:
 def open_items_sql(name: str, on: datetime.date, accounts_sql: str = "") -> tuple[str, dict]:
     """Open invoices at `on`: (account_id, due_on, open_amount) with O(on) = A - allocations to `on`.
 
+    Computed as O(on) = open_amount + allocations applied after `on`: the invoice's open amount is
+    kept equal to A minus all its allocations by the ledger services, in the transaction that
+    writes them (`reconcile_ledger` checks it). So only the allocations after `on` are read, not
+    every allocation ever made: for a recent date a few days' worth (at 1,000,000 accounts the full
+    sum per invoice took most of the report and of the rebuild).
+
     `accounts_sql`, when given, is a subquery of account ids that restricts both sides.
     """
     only_invoices = ""
@@ -74,18 +93,18 @@ def open_items_sql(name: str, on: datetime.date, accounts_sql: str = "") -> tupl
     if accounts_sql:
         only_accounts = f"AND i.account_id IN ({accounts_sql})"
         only_invoices = f"AND al.invoice_id IN (SELECT iv.id FROM {INVOICE} iv WHERE iv.account_id IN ({accounts_sql}))"
-    open_amount = cents("i.amount - COALESCE(x.applied, 0)")
+    open_amount = cents("i.open_amount + COALESCE(x.applied_after, 0)")
     sql = f"""
         SELECT i.account_id AS account_id, i.due_on AS due_on, {open_amount} AS open_amount
         FROM {INVOICE} i
         LEFT JOIN (
-            SELECT al.invoice_id AS invoice_id, SUM(al.amount) AS applied
+            SELECT al.invoice_id AS invoice_id, SUM(al.amount) AS applied_after
             FROM {ALLOCATION} al
-            WHERE al.applied_on <= %({name})s {only_invoices}
+            WHERE al.applied_on > %({name})s {only_invoices}
             GROUP BY al.invoice_id
         ) x ON x.invoice_id = i.id
         WHERE i.issued_on <= %({name})s {only_accounts}
-          AND {open_amount} > 0
+          AND (i.open_amount > 0 OR x.invoice_id IS NOT NULL) AND {open_amount} > 0
     """
     return sql, {name: on}
 
@@ -335,15 +354,10 @@ REPORT_OPEN = "kpi_report_open"
 _OPEN_COLUMNS = [f"age{code}" for code in range(len(_BUCKET_STARTS) + 1)]
 
 
-# Planner settings for the report's statements (PostgreSQL). The open items join the invoices to
-# their allocations summed per invoice: under a parallel plan every worker sums all the allocations
-# again (EXPLAIN ANALYZE: loops=3), which costs more than the parallelism wins (at 100,000 accounts
-# 1.9 s parallel, 0.8 s serial; a larger work_mem was no better, the planner then hashes the
-# allocations instead of reading them in invoice order from their index). The statements grouping by
-# cell: the planner takes the number of cells for the product of each column's distinct values
-# (hundreds of thousands where there are a few thousand) and sorts every row to group them; hashed,
-# the grouping takes a third less time (0.48 -> 0.31 s and 1.1 -> 0.8 s at 100,000 accounts).
-SERIAL = {"max_parallel_workers_per_gather": "0"}
+# Planner settings for the statements grouping by cell (PostgreSQL): the planner takes the number of
+# cells for the product of each column's distinct values (hundreds of thousands where there are a
+# few thousand) and sorts every row to group them; hashed, the grouping takes a third less time
+# (0.48 -> 0.31 s and 1.1 -> 0.8 s at 100,000 accounts).
 HASHED = {"enable_sort": "off", "work_mem": "64MB"}
 
 
@@ -364,23 +378,51 @@ def planner(settings: dict[str, str]):
                 fetch("SELECT set_config(%(n)s, %(v)s, true)", {"n": name, "v": value})
 
 
-def _report_balances(dates: dict[str, datetime.date]) -> None:
-    """Every account's balance at each of `dates` (column name -> date): one scan of the ledger."""
-    sums = ", ".join(f"SUM(le.amount) FILTER (WHERE le.posted_on <= %({name})s) AS {name}" for name in dates)
+def _report_balances(columns: dict[str, str], params: dict, end: datetime.date) -> None:
+    """Per account, one sum of its ledger entries per column (name -> FILTER condition): one scan."""
+    sums = ", ".join(f"SUM(le.amount) FILTER (WHERE {condition}) AS {name}" for name, condition in columns.items())
     execute(f"DROP TABLE IF EXISTS {REPORT_BALANCES}", {})
     execute(
         f"""CREATE TEMPORARY TABLE {REPORT_BALANCES} AS
             SELECT le.account_id AS account_id, {sums} FROM {ENTRY} le
-            WHERE le.posted_on <= %(last)s GROUP BY le.account_id""",
-        dates | {"last": max(dates.values())},
+            WHERE le.posted_on <= %(end)s GROUP BY le.account_id""",
+        params | {"end": end},
     )
+
+
+def balance_columns(start: datetime.date, end: datetime.date, months: list[tuple]) -> tuple[dict[str, str], dict]:
+    """The report's per-account sums: AR before the period and at its end, the balance at the roll's
+    earlier month end, the period's credit sales, payments and write-offs, and credit sales in each of
+    `months` ((first, last) day) for the countback; with their parameters."""
+    later = last_month_end_on_or_before(end)
+    debit = "le.kind IN (" + ", ".join(f"%(debit{i})s" for i in range(len(DEBIT_KINDS))) + ")"
+    params = {f"debit{i}": kind for i, kind in enumerate(DEBIT_KINDS)} | {
+        "before": start - datetime.timedelta(days=1),
+        "earlier": previous_month_end(later),
+        "start": start,
+        "payment": EntryKind.PAYMENT,
+        "write_off": EntryKind.WRITE_OFF,
+    }
+    columns = {
+        "ar_before": "le.posted_on <= %(before)s",
+        "ar_end": "TRUE",
+        "balance_earlier": "le.posted_on <= %(earlier)s",
+        "period_sales": f"le.posted_on >= %(start)s AND {debit}",
+        "period_paid": "le.posted_on >= %(start)s AND le.kind = %(payment)s",
+        "period_written_off": "le.posted_on >= %(start)s AND le.kind = %(write_off)s",
+    }
+    for i, (first, last) in enumerate(months):
+        columns[f"sales{i}"] = f"le.posted_on >= %(m{i}a)s AND le.posted_on <= %(m{i}b)s AND {debit}"
+        params |= {f"m{i}a": first, f"m{i}b": last}
+    return columns, params
 
 
 def _report_open(end: datetime.date, later: datetime.date, earlier: datetime.date) -> None:
     """Per account with an invoice open at `end`, `later` or `earlier` (O(d) > 0, issued by d): its open
     amount per bucket at `end` (NULL where none) and its oldest open due date at each month end.
 
-    One pass over the invoices and the allocations serves both the aging and the roll matrix.
+    One pass over the invoices and the allocations after `earlier` serves both the aging and the roll
+    matrix (O(d) = open amount + allocations after d, as in `open_items_sql`).
     """
     bucket, params = bucket_sql("i.due_on", "b", end)
     ages = ", ".join(
@@ -388,30 +430,29 @@ def _report_open(end: datetime.date, later: datetime.date, earlier: datetime.dat
         for code, name in enumerate(_OPEN_COLUMNS)
     )
     execute(f"DROP TABLE IF EXISTS {REPORT_OPEN}", {})
-    with planner(SERIAL):
-        execute(
-            f"""CREATE TEMPORARY TABLE {REPORT_OPEN} AS
-                SELECT v.account_id AS account_id, {ages},
-                       MIN(v.due_on) FILTER (WHERE v.issued_on <= %(earlier)s AND v.open_earlier > 0) AS due1,
-                       MIN(v.due_on) FILTER (WHERE v.issued_on <= %(later)s AND v.open_later > 0) AS due2
-                FROM (
-                    SELECT i.account_id AS account_id, i.due_on AS due_on, i.issued_on AS issued_on, {bucket} AS bucket,
-                           {cents("i.amount - COALESCE(x.by_end, 0)")} AS open_end,
-                           {cents("i.amount - COALESCE(x.by_later, 0)")} AS open_later,
-                           {cents("i.amount - COALESCE(x.by_earlier, 0)")} AS open_earlier
-                    FROM {INVOICE} i
-                    LEFT JOIN (
-                        SELECT al.invoice_id AS invoice_id, SUM(al.amount) AS by_end,
-                               SUM(al.amount) FILTER (WHERE al.applied_on <= %(later)s) AS by_later,
-                               SUM(al.amount) FILTER (WHERE al.applied_on <= %(earlier)s) AS by_earlier
-                        FROM {ALLOCATION} al WHERE al.applied_on <= %(end)s GROUP BY al.invoice_id
-                    ) x ON x.invoice_id = i.id
-                    WHERE i.issued_on <= %(end)s
-                ) v
-                WHERE v.open_end > 0 OR v.open_later > 0 OR v.open_earlier > 0
-                GROUP BY v.account_id""",
-            params | {"end": end, "later": later, "earlier": earlier},
-        )
+    execute(
+        f"""CREATE TEMPORARY TABLE {REPORT_OPEN} AS
+            SELECT v.account_id AS account_id, {ages},
+                   MIN(v.due_on) FILTER (WHERE v.issued_on <= %(earlier)s AND v.open_earlier > 0) AS due1,
+                   MIN(v.due_on) FILTER (WHERE v.issued_on <= %(later)s AND v.open_later > 0) AS due2
+            FROM (
+                SELECT i.account_id AS account_id, i.due_on AS due_on, i.issued_on AS issued_on, {bucket} AS bucket,
+                       {cents("i.open_amount + COALESCE(x.after_end, 0)")} AS open_end,
+                       {cents("i.open_amount + COALESCE(x.after_later, 0)")} AS open_later,
+                       {cents("i.open_amount + COALESCE(x.after_earlier, 0)")} AS open_earlier
+                FROM {INVOICE} i
+                LEFT JOIN (
+                    SELECT al.invoice_id AS invoice_id, SUM(al.amount) AS after_earlier,
+                           SUM(al.amount) FILTER (WHERE al.applied_on > %(later)s) AS after_later,
+                           SUM(al.amount) FILTER (WHERE al.applied_on > %(end)s) AS after_end
+                    FROM {ALLOCATION} al WHERE al.applied_on > %(earlier)s GROUP BY al.invoice_id
+                ) x ON x.invoice_id = i.id
+                WHERE i.issued_on <= %(end)s AND (i.open_amount > 0 OR x.invoice_id IS NOT NULL)
+            ) v
+            WHERE v.open_end > 0 OR v.open_later > 0 OR v.open_earlier > 0
+            GROUP BY v.account_id""",
+        params | {"end": end, "later": later, "earlier": earlier},
+    )
 
 
 def _drop_report_tables() -> None:
@@ -419,9 +460,10 @@ def _drop_report_tables() -> None:
     execute(f"DROP TABLE IF EXISTS {REPORT_OPEN}", {})
 
 
-def report_stocks(earlier: datetime.date, later: datetime.date) -> dict[Cell, dict]:
-    """Per cell, from the report's tables in one join with the accounts: beginning and ending AR, the
-    aging at the end, and the roll matrix from month end `earlier` to `later`.
+def report_stocks(earlier: datetime.date, later: datetime.date, columns) -> dict[Cell, dict]:
+    """Per cell, from the report's tables in one join with the accounts: the sum of each balance column
+    (None for a cell with no ledger entries), the aging at the end, and the roll matrix from month end
+    `earlier` to `later`.
 
     The roll counts accounts holding an open invoice at `earlier`, by their bucket then; `to` is their
     bucket at `later`, or paid when nothing is open; the balance is theirs at `earlier`.
@@ -430,10 +472,11 @@ def report_stocks(earlier: datetime.date, later: datetime.date) -> dict[Cell, di
     to_bucket, to_params = bucket_sql("o.due2", "t", later)
     rolled = f"CASE WHEN o.due1 IS NULL THEN NULL WHEN o.due2 IS NULL THEN {PAID} ELSE {to_bucket} END"
     ages = ", ".join(f"SUM(o.{name}), COUNT(o.{name})" for name in _OPEN_COLUMNS)
+    sums = ", ".join(f"SUM(b.{name})" for name in columns)
     sql = f"""
         SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id,
                CASE WHEN o.due1 IS NULL THEN NULL ELSE {from_bucket} END, {rolled},
-               COUNT(*), SUM(b.balance_earlier), SUM(b.ar_before), SUM(b.ar_end), {ages}, COUNT(b.account_id)
+               COUNT(*), SUM(b.balance_earlier), COUNT(b.account_id), {ages}, {sums}
         FROM {ACCOUNT} a
         LEFT JOIN {REPORT_BALANCES} b ON b.account_id = a.id
         LEFT JOIN {REPORT_OPEN} o ON o.account_id = a.id
@@ -441,88 +484,114 @@ def report_stocks(earlier: datetime.date, later: datetime.date) -> dict[Cell, di
         GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id,
                  CASE WHEN o.due1 IS NULL THEN NULL ELSE {from_bucket} END, {rolled}
     """
+    first_sum = 9 + 2 * len(_OPEN_COLUMNS)
     result: dict[Cell, dict] = {}
     with planner(HASHED):
         rows = fetch(sql, from_params | to_params)
     for row in rows:
-        stocks = result.setdefault(_cell(row), {"ar": None, "aging": _empty_aging(), "roll": {}})
-        if row[-1]:
-            ar = stocks["ar"] or [ZERO, ZERO]
-            stocks["ar"] = [ar[0] + dec(row[8]), ar[1] + dec(row[9])]
+        stocks = result.setdefault(_cell(row), {"sums": None, "aging": _empty_aging(), "roll": {}})
+        if row[8]:
+            sums = stocks["sums"] or dict.fromkeys(columns, ZERO)
+            stocks["sums"] = {
+                name: sums[name] + dec(value) for name, value in zip(columns, row[first_sum:], strict=True)
+            }
         for code in range(len(_OPEN_COLUMNS)):
-            stocks["aging"]["amount"][code] += dec(row[10 + 2 * code])
-            stocks["aging"]["accounts"][code] += row[11 + 2 * code]
+            stocks["aging"]["amount"][code] += dec(row[9 + 2 * code])
+            stocks["aging"]["accounts"][code] += row[10 + 2 * code]
         if row[4] is not None:
             stocks["roll"][(row[4], row[5])] = [row[6], dec(row[7])]
     return result
 
 
-def report_flows(start: datetime.date, end: datetime.date) -> dict[Cell, dict]:
-    """Per cell, in one pass over the ledger: credit sales per month from COUNTBACK_MONTHS months back
-    (for the countback) and the period's credit sales, payments and write-offs (as `ledger_flows`)."""
-    first = min(countback_ranges(end)[-1][0], start)
-    in_period = Q(posted_on__gte=start)
-    rows = (
-        LedgerEntry.objects.filter(posted_on__gte=first, posted_on__lte=end)
-        .filter(Q(kind__in=DEBIT_KINDS) | in_period & Q(kind__in=[EntryKind.PAYMENT, EntryKind.WRITE_OFF]))
+def ledger_monthly_sales(first: datetime.date, last: datetime.date) -> dict[Cell, dict]:
+    """Per cell: credit sales per month (first day -> sum) from `first` (a month's first day) to `last`."""
+    query = (
+        LedgerEntry.objects.filter(kind__in=DEBIT_KINDS, posted_on__gte=first, posted_on__lte=last)
         .values(month=TruncMonth("posted_on"), **_ENTRY_CELL)
-        .annotate(
-            sales=Sum("amount", filter=Q(kind__in=DEBIT_KINDS)),
-            period_sales=Sum("amount", filter=in_period & Q(kind__in=DEBIT_KINDS)),
-            paid=Sum("amount", filter=in_period & Q(kind=EntryKind.PAYMENT)),
-            written_off=Sum("amount", filter=in_period & Q(kind=EntryKind.WRITE_OFF)),
-        )
+        .annotate(s=Sum("amount"))
         .order_by()
     )
     result: dict[Cell, dict] = {}
-
-    def slot(cell):
-        return result.setdefault(cell, {"months": {}, "credit_sales": ZERO, "payments": ZERO, "written_off": ZERO})
-
     with planner(HASHED):
-        rows = list(rows)
-    for row in rows:
-        flows = slot(_entry_cell(row))
-        if row["sales"] is not None:
-            flows["months"][month_start(row["month"])] = dec(row["sales"])
-        flows["credit_sales"] += dec(row["period_sales"])
-        flows["payments"] -= dec(row["paid"])
-        flows["written_off"] -= dec(row["written_off"])
-    for row in _reversed_flows(LedgerEntry.objects.filter(posted_on__gte=start, posted_on__lte=end)):
-        slot(_entry_cell(row))[row["name"]] -= dec(row["s"])
+        for row in query:
+            result.setdefault(_entry_cell(row), {})[month_start(row["month"])] = dec(row["s"])
     return result
 
 
-def ledger_inputs(start: datetime.date, end: datetime.date) -> dict[Cell, Inputs]:
-    """The inputs of every KPI of KPIS.md for the period, per cell, computed from the ledger alone."""
-    before = start - datetime.timedelta(days=1)
+# How many months of credit sales are read with the period's flows, then after each further pass
+# while some group's countback still walks further back: a few months of sales cover most
+# portfolios' AR, and each month read is a pass over a month of the ledger.
+COUNTBACK_PASSES = (3, 6, COUNTBACK_MONTHS)
+
+
+def countback_months_read(inputs: Inputs, end: datetime.date) -> int:
+    """How many months back from `end` the countback of these inputs reads (COUNTBACK_MONTHS + 1: all, and more)."""
+    return countback_walk(inputs.ending_ar, countback_months(inputs, end))[1]
+
+
+def _older_sales(cells: dict[Cell, Inputs], end: datetime.date, by: str | None, have: int) -> None:
+    """Read credit sales of months older than the `have` newest, a pass at a time, while a group of
+    `by` walks back to them in its countback (the figures are those of reading every month)."""
+    ranges = countback_ranges(end)
+    names = Names.load() if by not in (None, "currency") else None
+    for months in COUNTBACK_PASSES[1:]:
+        if all(countback_months_read(group, end) <= have for group in group_cells(cells, by, names).values()):
+            return
+        for cell, sales in ledger_monthly_sales(
+            ranges[months - 1][0], ranges[have - 1][0] - datetime.timedelta(days=1)
+        ).items():
+            if cell in cells:  # a cell without ledger entries has no AR to count back
+                cells[cell].monthly_sales.update(sales)
+        have = months
+
+
+def ledger_inputs(
+    start: datetime.date, end: datetime.date, by: str | None = None, keep: Callable[[Cell], bool] | None = None
+) -> dict[Cell, Inputs]:
+    """The inputs of every KPI of KPIS.md for the period, per cell, computed from the ledger alone.
+
+    `by` is the grouping the figures will be read in (credit sales of older months are read only as
+    far back as its groups' countbacks walk); `keep`, when given, picks the cells the caller may see.
+    """
     later = last_month_end_on_or_before(end)
     earlier = previous_month_end(later)
+    months = countback_ranges(end)[: COUNTBACK_PASSES[0]]
+    columns, params = balance_columns(start, end, months)
     cells: dict[Cell, Inputs] = {}
 
     def at(cell):
         return cells.setdefault(cell, Inputs())
 
     with transaction.atomic():
-        _report_balances({"ar_before": before, "ar_end": end, "balance_earlier": earlier})
+        _report_balances(columns, params, end)
         _report_open(end, later, earlier)
-        for cell, stocks in report_stocks(earlier, later).items():
-            # A cell whose accounts have no balance rows and are open only at the later month end
+        for cell, stocks in report_stocks(earlier, later, columns).items():
+            # A cell whose accounts have no ledger entries and are open only at the later month end
             # (and not at the end) has no figure here.
-            aged = any(stocks["aging"]["accounts"])
-            if stocks["ar"] is None and not aged and not stocks["roll"]:
+            sums, aged = stocks["sums"], any(stocks["aging"]["accounts"])
+            if sums is None and not aged and not stocks["roll"]:
                 continue
             inputs = at(cell)
-            inputs.beginning_ar, inputs.ending_ar = stocks["ar"] or [ZERO, ZERO]
             if aged:  # else its accounts are open only at the roll's month ends
                 _apply_aging(inputs, stocks["aging"])
             inputs.roll = stocks["roll"]
+            if sums is None:
+                continue
+            inputs.beginning_ar, inputs.ending_ar = sums["ar_before"], sums["ar_end"]
+            inputs.credit_sales = sums["period_sales"]
+            inputs.payments, inputs.written_off = -sums["period_paid"], -sums["period_written_off"]
+            inputs.monthly_sales = {
+                first: sums[f"sales{i}"] for i, (first, _) in enumerate(months) if sums[f"sales{i}"]
+            }
         _drop_report_tables()  # a report that fails leaves them to the next one's DROP IF EXISTS
-    for cell, flows in report_flows(start, end).items():
-        at(cell).monthly_sales = flows["months"]
-        _apply_flows(at(cell), flows)
+    for row in _reversed_flows(LedgerEntry.objects.filter(posted_on__gte=start, posted_on__lte=end)):
+        inputs = at(_entry_cell(row))
+        setattr(inputs, row["name"], getattr(inputs, row["name"]) - dec(row["s"]))
     for (_, cell), events in events_by_day(start, end).items():
         _apply_events(at(cell), events)
+    if keep:
+        cells = {cell: inputs for cell, inputs in cells.items() if keep(cell)}
+    _older_sales(cells, end, by, len(months))
     return cells
 
 

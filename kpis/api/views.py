@@ -82,8 +82,7 @@ class KpiViewSet(viewsets.ViewSet):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         allowed = collectors_in_scope(request.user)
-        cells = ledger_inputs(data["start"], data["end"])
-        if allowed is not None:
-            cells = {cell: inputs for cell, inputs in cells.items() if cell[3] in allowed}
+        keep = None if allowed is None else (lambda cell: cell[3] in allowed)
+        cells = ledger_inputs(data["start"], data["end"], by=data.get("by"), keep=keep)
         rows = report_rows(cells, data["start"], data["end"], by=data.get("by"), currency=data.get("currency"))
         return Response(rows)

@@ -1,6 +1,7 @@
 """kpi_report straight from the ledger, against figures worked out by hand (see conftest.py)."""
 
 import csv
+import datetime
 import io
 import json
 from decimal import Decimal as D
@@ -133,3 +134,26 @@ def test_command_json_csv_and_table(portfolio):
     out = io.StringIO()
     call_command("kpi_report", "--start", "2026-10-01", "--end", "2026-10-31", stdout=out)
     assert "333.25" in out.getvalue()
+
+
+@pytest.mark.parametrize("by", [None, "currency", "creditor", "segment", "collector", "team"])
+def test_countback_reads_older_months_only_as_far_as_groups_walk(portfolio, by, monkeypatch):
+    """Older months of credit sales are read a pass at a time, only while a group's countback reaches
+    them (the USD portfolio walks back to July, four months); the figures equal reading all 24."""
+    from kpis import selectors
+
+    lazy = report(by=by)
+    monkeypatch.setattr(selectors, "COUNTBACK_PASSES", (selectors.COUNTBACK_MONTHS,))
+    assert lazy == report(by=by)
+
+
+def test_countback_stops_reading_when_every_group_is_covered(portfolio, monkeypatch):
+    from kpis import selectors
+
+    passes = []
+    real = selectors.ledger_monthly_sales
+    monkeypatch.setattr(
+        selectors, "ledger_monthly_sales", lambda first, last: passes.append(first) or real(first, last)
+    )
+    report(currency="EUR")  # rows are picked after grouping: USD still walks back to July
+    assert passes == [datetime.date(2026, 5, 1)]  # one more pass (months 4-6), none to month 24
