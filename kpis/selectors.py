@@ -86,13 +86,9 @@ def open_items_sql(name: str, on: datetime.date, accounts_sql: str = "") -> tupl
     every allocation ever made: for a recent date a few days' worth (at 1,000,000 accounts the full
     sum per invoice took most of the report and of the rebuild).
 
-    `accounts_sql`, when given, is a subquery of account ids that restricts both sides.
+    `accounts_sql`, when given, is a subquery of account ids that restricts the invoices.
     """
-    only_invoices = ""
-    only_accounts = ""
-    if accounts_sql:
-        only_accounts = f"AND i.account_id IN ({accounts_sql})"
-        only_invoices = f"AND al.invoice_id IN (SELECT iv.id FROM {INVOICE} iv WHERE iv.account_id IN ({accounts_sql}))"
+    only_accounts = f"AND i.account_id IN ({accounts_sql})" if accounts_sql else ""
     open_amount = cents("i.open_amount + COALESCE(x.applied_after, 0)")
     sql = f"""
         SELECT i.account_id AS account_id, i.due_on AS due_on, {open_amount} AS open_amount
@@ -100,7 +96,7 @@ def open_items_sql(name: str, on: datetime.date, accounts_sql: str = "") -> tupl
         LEFT JOIN (
             SELECT al.invoice_id AS invoice_id, SUM(al.amount) AS applied_after
             FROM {ALLOCATION} al
-            WHERE al.applied_on > %({name})s {only_invoices}
+            WHERE al.applied_on > %({name})s
             GROUP BY al.invoice_id
         ) x ON x.invoice_id = i.id
         WHERE i.issued_on <= %({name})s {only_accounts}
