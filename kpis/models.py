@@ -42,9 +42,14 @@ class AccountState(models.Model):
 
 
 class OpenItemState(models.Model):
-    """An account's open invoice amount per due date, as of the state head (only amounts > 0)."""
+    """An account's open invoice amount per due date, as of the state head (only amounts > 0).
 
-    account_id = models.BigIntegerField(db_index=True)
+    Keyed by (account, due date): the one index serves the night's delete by account and the aging's
+    walk in due-date order, and a rebuild writes a million accounts' items through it alone.
+    """
+
+    pk = models.CompositePrimaryKey("account_id", "due_on")
+    account_id = models.BigIntegerField()
     due_on = models.DateField()
     amount = models.DecimalField(max_digits=16, decimal_places=2)
 
