@@ -484,16 +484,19 @@ def report_stocks(earlier: datetime.date, later: datetime.date, columns) -> dict
     result: dict[Cell, dict] = {}
     with planner(HASHED):
         rows = fetch(sql, from_params | to_params)
-    for row in rows:
+    names = list(columns)
+    for row in rows:  # one per cell and roll cell: at 1,000,000 accounts about 85,000, so kept lean
         stocks = result.setdefault(_cell(row), {"sums": None, "aging": _empty_aging(), "roll": {}})
         if row[8]:
-            sums = stocks["sums"] or dict.fromkeys(columns, ZERO)
-            stocks["sums"] = {
-                name: sums[name] + dec(value) for name, value in zip(columns, row[first_sum:], strict=True)
-            }
+            sums = stocks["sums"] = stocks["sums"] or dict.fromkeys(names, ZERO)
+            for name, value in zip(names, row[first_sum:], strict=True):
+                if value is not None:
+                    sums[name] += dec(value)
+        aging = stocks["aging"]
         for code in range(len(_OPEN_COLUMNS)):
-            stocks["aging"]["amount"][code] += dec(row[9 + 2 * code])
-            stocks["aging"]["accounts"][code] += row[10 + 2 * code]
+            if row[10 + 2 * code]:
+                aging["amount"][code] += dec(row[9 + 2 * code])
+                aging["accounts"][code] += row[10 + 2 * code]
         if row[4] is not None:
             stocks["roll"][(row[4], row[5])] = [row[6], dec(row[7])]
     return result
