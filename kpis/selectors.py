@@ -2,8 +2,9 @@
 
 Every query is set-based over the whole portfolio and groups by cell (currency, creditor, segment,
 collector); Python only adds cells up. The ledger queries are plain SQL that runs on PostgreSQL
-and SQLite alike: dates are compared with bounds computed here (no date arithmetic in SQL), and
-sums are rounded to cents in SQL because SQLite sums decimals as floats.
+and SQLite (3.30 or later, for FILTER) alike: dates are compared with bounds computed here (no date
+arithmetic in SQL), and money is rounded to cents where SQLite's float sums need it (`cents` per
+row, `dec` on reading).
 """
 
 # ruff: noqa: S608 -- the SQL is assembled from table names and fixed fragments; every value is a parameter.
@@ -456,7 +457,7 @@ def _drop_report_tables() -> None:
     execute(f"DROP TABLE IF EXISTS {REPORT_OPEN}", {})
 
 
-def report_stocks(earlier: datetime.date, later: datetime.date, columns) -> dict[Cell, dict]:
+def report_stocks(earlier: datetime.date, later: datetime.date, columns: dict[str, str]) -> dict[Cell, dict]:
     """Per cell, from the report's tables in one join with the accounts: the sum of each balance column
     (None for a cell with no ledger entries), the aging at the end, and the roll matrix from month end
     `earlier` to `later`.
