@@ -175,15 +175,13 @@ def ledger_aging(on: datetime.date) -> dict[Cell, dict]:
     """
     result: dict[Cell, dict] = {}
     for row in fetch(sql, params | bucket_params):
-        entry = result.setdefault(_cell(row), _empty_aging())
+        entry = result.setdefault(_cell(row), empty_aging())
         entry["amount"][row[4]] = dec(row[5])
         entry["accounts"][row[4]] = row[6]
     return result
 
 
-def _empty_aging() -> dict:
-    from .inputs import ZERO
-
+def empty_aging() -> dict:
     return {"amount": [ZERO] * 6, "accounts": [0] * 6}
 
 
@@ -368,11 +366,11 @@ def planner(settings: dict[str, str]):
         before = {name: fetch("SELECT current_setting(%(n)s)", {"n": name})[0][0] for name in settings}
         for name, value in settings.items():
             fetch("SELECT set_config(%(n)s, %(v)s, true)", {"n": name, "v": value})
-        try:
-            yield
-        finally:
-            for name, value in before.items():
-                fetch("SELECT set_config(%(n)s, %(v)s, true)", {"n": name, "v": value})
+        yield
+        # Restored only on success: on an error the savepoint's rollback undoes the settings itself,
+        # and a statement in the aborted transaction would hide the error that caused it.
+        for name, value in before.items():
+            fetch("SELECT set_config(%(n)s, %(v)s, true)", {"n": name, "v": value})
 
 
 def _report_balances(columns: dict[str, str], params: dict, end: datetime.date) -> None:
@@ -487,7 +485,7 @@ def report_stocks(earlier: datetime.date, later: datetime.date, columns: dict[st
         rows = fetch(sql, from_params | to_params)
     names = list(columns)
     for row in rows:  # one per cell and roll cell: at 1,000,000 accounts about 85,000, so kept lean
-        stocks = result.setdefault(_cell(row), {"sums": None, "aging": _empty_aging(), "roll": {}})
+        stocks = result.setdefault(_cell(row), {"sums": None, "aging": empty_aging(), "roll": {}})
         if row[8]:
             sums = stocks["sums"] = stocks["sums"] or dict.fromkeys(names, ZERO)
             for name, value in zip(names, row[first_sum:], strict=True):

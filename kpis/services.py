@@ -41,6 +41,7 @@ from .selectors import (
     bucket_sql,
     cents,
     day_cut,
+    empty_aging,
     events_by_day,
     execute,
     fetch,
@@ -170,14 +171,10 @@ def state_stocks(on: datetime.date) -> tuple[dict, dict]:
     ar = {(row[0], row[1], row[2] or "", row[3]): [dec(row[4])] for row in balances}
     aging: dict = {}
     for row in buckets:
-        entry = aging.setdefault((row[0], row[1], row[2] or "", row[3]), _empty_aging())
+        entry = aging.setdefault((row[0], row[1], row[2] or "", row[3]), empty_aging())
         entry["amount"][row[4]] = dec(row[5])
         entry["accounts"][row[4]] = row[6]
     return ar, aging
-
-
-def _empty_aging() -> dict:
-    return {"amount": [dec(0)] * 6, "accounts": [0] * 6}
 
 
 # --- Daily rows -------------------------------------------------------------------------------
@@ -189,7 +186,7 @@ def daily_write(*, on: datetime.date, ar: dict, aging: dict) -> int:
     rows = []
     for cell in set(ar) | set(aging) | set(flows):
         currency, creditor_id, segment, collector_id = cell
-        stock = aging.get(cell, _empty_aging())
+        stock = aging.get(cell, empty_aging())
         flow = flows.get(cell, {})
         row = KpiDaily(
             date=on,

@@ -8,8 +8,8 @@ from django.db import migrations, models
 
 
 def state_head_reset(apps, schema_editor):
+    """With no head, the next rollup is a rebuild, which replaces the account state too."""
     apps.get_model("kpis", "StateHead").objects.update(as_of=None, run_started_at=None)
-    apps.get_model("kpis", "AccountState").objects.all().delete()
 
 
 class Migration(migrations.Migration):

@@ -70,7 +70,7 @@
     if (swapped.id === "arrangement-preview") return;
     // Someone already typing in the new form keeps their place (settling ends ~20 ms after the swap).
     const active = document.activeElement;
-    if (active && active !== document.body && swapped.contains(active) && typing(active)) return;
+    if (active && swapped.contains(active) && typing(active)) return;
     const flagged = document.querySelector("#workspace [data-autofocus]");
     if (flagged) { flagged.focus(); return; }
     if (swapped.id === "action-panel" || swapped.id === "workspace") focusActionForm();

@@ -157,3 +157,16 @@ def test_countback_stops_reading_when_every_group_is_covered(portfolio, monkeypa
     )
     report(currency="EUR")  # rows are picked after grouping: USD still walks back to July
     assert passes == [datetime.date(2026, 5, 1)]  # one more pass (months 4-6), none to month 24
+
+
+def test_a_failing_statement_under_planner_settings_raises_its_own_error(db):
+    """The settings are restored only after success: a restore in the aborted transaction would hide the error."""
+    from django.db import DataError, connection
+
+    from kpis.selectors import HASHED, fetch, planner
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a service: PostgreSQL (planner settings)")
+    with pytest.raises(DataError, match="division by zero"), planner(HASHED):
+        fetch("SELECT 1 / 0", {})
+    assert fetch("SELECT current_setting('enable_sort')", {}) == [("on",)]

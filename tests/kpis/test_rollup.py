@@ -133,3 +133,17 @@ def test_command_for_a_date_and_a_range(portfolio):
     call_command("rollup_kpis", "--date", "2026-10-31", "--rebuild", stdout=out)
     assert "Full rebuild" in out.getvalue()
     assert set(KpiDaily.objects.values_list("date", flat=True)) == {day(10, 29), day(10, 30), OCT_END}
+
+
+def test_an_account_counts_once_in_a_bucket_however_many_items_it_holds_there(build_account):
+    """The rollup counts an account at its first open item of a bucket (a window in due-date order)."""
+    account = build_account(creditor="North")
+    for due in (day(9, 5), day(9, 20), day(9, 28)):  # all three 31-60 days past due on 31 Oct
+        invoice_create(account=account, amount=D("100.00"), issued_on=day(9, 1), due_on=due)
+    invoice_create(account=account, amount=D("50.00"), issued_on=day(10, 1), due_on=day(11, 10))  # current
+    rollup_day(day=OCT_END)
+    row = KpiDaily.objects.get(date=OCT_END)
+    assert (row.age_31_60, row.acc_31_60) == (D("300.00"), 1)
+    assert (row.age_current, row.acc_current) == (D("50.00"), 1)
+    from_ledger = kpi_report(start=OCT_START, end=OCT_END)[0]["aging"]
+    assert from_ledger["31-60"] == {"amount": "300.00", "accounts": 1}
