@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from collections_app.importer.bulk import rows_insert
 from collections_app.models import Account, LedgerEntry
 
 from .inputs import PAID, dec, month_end, previous_month_end
@@ -126,20 +127,26 @@ def state_refresh(*, on: datetime.date, accounts_sql: str = "", accounts_params:
     only_entries = f"AND le.account_id IN ({accounts_sql})" if accounts_sql else ""
     only_items = f"WHERE account_id IN ({accounts_sql})" if accounts_sql else ""
     only_accounts = f"WHERE a.id IN ({accounts_sql})" if accounts_sql else ""
-    return execute(
-        f"""INSERT INTO {STATE} (account_id, currency, creditor_id, segment, collector_id, balance, oldest_open_due_on)
-            SELECT a.id, a.currency, a.creditor_id, a.segment, a.assigned_to_id, COALESCE(b.balance, 0), o.due
-            FROM {ACCOUNT} a
-            LEFT JOIN (
-                SELECT le.account_id AS account_id, ROUND(SUM(le.amount), 2) AS balance FROM {ENTRY} le
-                WHERE le.posted_on <= %(on_day)s {only_entries} GROUP BY le.account_id
-            ) b ON b.account_id = a.id
-            LEFT JOIN (
-                SELECT account_id, MIN(due_on) AS due FROM {ITEMS} {only_items} GROUP BY account_id
-            ) o ON o.account_id = a.id
-            {only_accounts}""",
-        params | {"on_day": on},
-    )
+    # The balance at `on` is the account's balance now less the entries posted after `on`, as the open
+    # amounts are: the ledger services keep `Account.balance` equal to the sum of its entries in the
+    # transaction that writes them (`reconcile_ledger` checks it). A night or a rebuild for yesterday
+    # reads a day of entries instead of summing the whole ledger per account.
+    balance = cents("a.balance - COALESCE(b.later, 0)")
+    with planner(HASHED):  # the oldest due date per account hashed in memory, not spilled to disk
+        return execute(
+            f"""INSERT INTO {STATE} (account_id, currency, creditor_id, segment, collector_id, balance, oldest_open_due_on)
+                SELECT a.id, a.currency, a.creditor_id, a.segment, a.assigned_to_id, {balance}, o.due
+                FROM {ACCOUNT} a
+                LEFT JOIN (
+                    SELECT le.account_id AS account_id, SUM(le.amount) AS later FROM {ENTRY} le
+                    WHERE le.posted_on > %(on_day)s {only_entries} GROUP BY le.account_id
+                ) b ON b.account_id = a.id
+                LEFT JOIN (
+                    SELECT account_id, MIN(due_on) AS due FROM {ITEMS} {only_items} GROUP BY account_id
+                ) o ON o.account_id = a.id
+                {only_accounts}""",
+            params | {"on_day": on},
+        )
 
 
 def state_stocks(on: datetime.date) -> tuple[dict, dict]:
@@ -180,32 +187,32 @@ def state_stocks(on: datetime.date) -> tuple[dict, dict]:
 # --- Daily rows -------------------------------------------------------------------------------
 
 
+_DAILY_FIELDS = (
+    "date", "currency", "creditor_id", "segment", "collector_id", "ar", "current_ar",
+    "credit_sales", "payments", "written_off", *_AGING_FIELDS, *_ACCOUNT_FIELDS,
+)  # fmt: skip
+
+
 def daily_write(*, on: datetime.date, ar: dict, aging: dict) -> int:
-    """Replace the KpiDaily rows of `on` with these stocks and the day's flows from the ledger."""
+    """Replace the KpiDaily rows of `on` with these stocks and the day's flows from the ledger.
+
+    Written as plain rows by COPY (`rows_insert`): ~10,000 cells at 1,000,000 accounts, where
+    building and saving model instances took a second.
+    """
     flows = ledger_flows(on, on)
+    zero = dec(0)
     rows = []
     for cell in set(ar) | set(aging) | set(flows):
-        currency, creditor_id, segment, collector_id = cell
         stock = aging.get(cell, empty_aging())
         flow = flows.get(cell, {})
-        row = KpiDaily(
-            date=on,
-            currency=currency,
-            creditor_id=creditor_id,
-            segment=segment,
-            collector_id=collector_id,
-            ar=ar.get(cell, [dec(0)])[0],
-            current_ar=stock["amount"][0],
-            credit_sales=flow.get("credit_sales", dec(0)),
-            payments=flow.get("payments", dec(0)),
-            written_off=flow.get("written_off", dec(0)),
-            **dict(zip(_AGING_FIELDS, stock["amount"], strict=True)),
-            **dict(zip(_ACCOUNT_FIELDS, stock["accounts"], strict=True)),
-        )
-        if row.ar or any(stock["accounts"]) or row.credit_sales or row.payments or row.written_off:
-            rows.append(row)
+        balance = ar.get(cell, [zero])[0]
+        sales, paid, written_off = (flow.get(name, zero) for name in ("credit_sales", "payments", "written_off"))
+        if balance or any(stock["accounts"]) or sales or paid or written_off:
+            rows.append(
+                (on, *cell, balance, stock["amount"][0], sales, paid, written_off, *stock["amount"], *stock["accounts"])
+            )
     KpiDaily.objects.filter(date=on).delete()
-    KpiDaily.objects.bulk_create(rows, batch_size=2000)
+    rows_insert(KpiDaily, list(_DAILY_FIELDS), rows)
     return len(rows)
 
 
