@@ -465,39 +465,49 @@ def report_stocks(earlier: datetime.date, later: datetime.date, columns: dict[st
     """
     from_bucket, from_params = bucket_sql("o.due1", "f", earlier)
     to_bucket, to_params = bucket_sql("o.due2", "t", later)
-    rolled = f"CASE WHEN o.due1 IS NULL THEN NULL WHEN o.due2 IS NULL THEN {PAID} ELSE {to_bucket} END"
-    ages = ", ".join(f"SUM(o.{name}), COUNT(o.{name})" for name in _OPEN_COLUMNS)
-    sums = ", ".join(f"SUM(b.{name})" for name in columns)
+    # Selected after the four cell columns, read back by name.
+    selected = {
+        "roll_from": f"CASE WHEN o.due1 IS NULL THEN NULL ELSE {from_bucket} END",
+        "roll_to": f"CASE WHEN o.due1 IS NULL THEN NULL WHEN o.due2 IS NULL THEN {PAID} ELSE {to_bucket} END",
+        "roll_accounts": "COUNT(*)",
+        "roll_balance": "SUM(b.balance_earlier)",
+        "with_entries": "COUNT(b.account_id)",
+    }
+    for name in _OPEN_COLUMNS:
+        selected |= {f"{name}_amount": f"SUM(o.{name})", f"{name}_accounts": f"COUNT(o.{name})"}
+    selected |= {f"sum_{name}": f"SUM(b.{name})" for name in columns}
+    at = {name: position for position, name in enumerate(selected, start=4)}
     sql = f"""
-        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id,
-               CASE WHEN o.due1 IS NULL THEN NULL ELSE {from_bucket} END, {rolled},
-               COUNT(*), SUM(b.balance_earlier), COUNT(b.account_id), {ages}, {sums}
+        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, {", ".join(selected.values())}
         FROM {ACCOUNT} a
         LEFT JOIN {REPORT_BALANCES} b ON b.account_id = a.id
         LEFT JOIN {REPORT_OPEN} o ON o.account_id = a.id
         WHERE b.account_id IS NOT NULL OR o.account_id IS NOT NULL
-        GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id,
-                 CASE WHEN o.due1 IS NULL THEN NULL ELSE {from_bucket} END, {rolled}
+        GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id, {selected["roll_from"]}, {selected["roll_to"]}
     """
-    first_sum = 9 + 2 * len(_OPEN_COLUMNS)
     result: dict[Cell, dict] = {}
     with planner(HASHED):
         rows = fetch(sql, from_params | to_params)
-    names = list(columns)
+    roll_from, roll_to, roll_accounts, roll_balance = (
+        at[name] for name in ("roll_from", "roll_to", "roll_accounts", "roll_balance")
+    )
+    with_entries = at["with_entries"]
+    ages = [(code, at[f"{name}_amount"], at[f"{name}_accounts"]) for code, name in enumerate(_OPEN_COLUMNS)]
+    sums_at = [(name, at[f"sum_{name}"]) for name in columns]
     for row in rows:  # one per cell and roll cell: at 1,000,000 accounts about 85,000, so kept lean
         stocks = result.setdefault(_cell(row), {"sums": None, "aging": empty_aging(), "roll": {}})
-        if row[8]:
-            sums = stocks["sums"] = stocks["sums"] or dict.fromkeys(names, ZERO)
-            for name, value in zip(names, row[first_sum:], strict=True):
-                if value is not None:
-                    sums[name] += dec(value)
+        if row[with_entries]:
+            sums = stocks["sums"] = stocks["sums"] or dict.fromkeys(columns, ZERO)
+            for name, position in sums_at:
+                if row[position] is not None:
+                    sums[name] += dec(row[position])
         aging = stocks["aging"]
-        for code in range(len(_OPEN_COLUMNS)):
-            if row[10 + 2 * code]:
-                aging["amount"][code] += dec(row[9 + 2 * code])
-                aging["accounts"][code] += row[10 + 2 * code]
-        if row[4] is not None:
-            stocks["roll"][(row[4], row[5])] = [row[6], dec(row[7])]
+        for code, amount, accounts in ages:
+            if row[accounts]:
+                aging["amount"][code] += dec(row[amount])
+                aging["accounts"][code] += row[accounts]
+        if row[roll_from] is not None:
+            stocks["roll"][(row[roll_from], row[roll_to])] = [row[roll_accounts], dec(row[roll_balance])]
     return result
 
 
