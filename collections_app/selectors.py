@@ -24,7 +24,9 @@ def accounts_visible_to(user):
     if user.is_superuser or user.role == Role.ADMIN:
         return accounts
     if user.role == Role.MANAGER:
-        return accounts.filter(Q(assigned_to__team__managers=user) | Q(assigned_to__isnull=True)).distinct()
+        # The teams as a subquery, not a join through the managers: one row per account without
+        # DISTINCT, so the scope can be locked (FOR UPDATE) and sorted like any other.
+        return accounts.filter(Q(assigned_to__team__in=user.led_teams.values("pk")) | Q(assigned_to__isnull=True))
     return accounts.filter(assigned_to=user)
 
 

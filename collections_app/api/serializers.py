@@ -77,10 +77,7 @@ def account_field(scope=accounts_for, **kwargs):
 def accounts_to_credit(user):
     """The user's accounts, the one named locked as a credit needs it (ledger.accounts_for_credit): the
     scope check and the posting's lock in one query, inside the request's transaction."""
-    accounts = accounts_for(user)
-    if accounts.query.distinct:  # a manager's: FOR UPDATE cannot lock the rows of a DISTINCT query
-        accounts = Account.objects.filter(pk__in=accounts.values("pk"))
-    return ledger.accounts_for_credit(accounts)
+    return ledger.accounts_for_credit(accounts_for(user))
 
 
 # --- read shapes -------------------------------------------------------------------------------

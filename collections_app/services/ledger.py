@@ -42,7 +42,7 @@ def account_lock(account_id: int) -> Account:
 
 
 def accounts_for_credit(accounts=None):
-    """Accounts (of `accounts`, a queryset without DISTINCT; all by default) to lock for a credit, with
+    """Accounts (of `accounts`, a scope such as `accounts_visible_to`; all by default) to lock for a credit, with
     whether each has a promise or an arrangement for the credit to keep: read with the lock, so that
     most payments (on accounts with neither) skip plans_evaluate's queries. Both are created under
     this lock, so none can appear before the payment commits. `.get(pk=…)` inside a transaction."""
