@@ -195,11 +195,21 @@ class DunningReminder(models.Model):
     show exactly what the debtor received.
     """
 
-    account = models.ForeignKey("collections_app.Account", on_delete=models.CASCADE, related_name="reminders")
-    stage = models.ForeignKey(DunningStage, on_delete=models.PROTECT, related_name="reminders")
-    policy = models.ForeignKey(DunningPolicy, on_delete=models.PROTECT, related_name="reminders")
+    # Indexed by (account, cycle) and (account, stage, cycle) below, which serve a lookup by account alone
+    # (an index of its own was one more written by every reminder the nightly selection inserts).
+    account = models.ForeignKey(
+        "collections_app.Account", on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
+    # Stage, policy and run without a database constraint: every reminder the nightly selection inserts
+    # fired one deferred check per constraint at commit (at 1,000,000 accounts 8.5 of the letter stage's
+    # 17 s). The selection takes them from the rows it runs on, and deleting a stage, a policy or a run
+    # goes through Django, which applies PROTECT and SET_NULL itself.
+    stage = models.ForeignKey(DunningStage, on_delete=models.PROTECT, related_name="reminders", db_constraint=False)
+    policy = models.ForeignKey(DunningPolicy, on_delete=models.PROTECT, related_name="reminders", db_constraint=False)
     cycle = models.DateField(help_text="The account's oldest open due date when the reminder was chosen.")
-    run = models.ForeignKey(DunningRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders")
+    run = models.ForeignKey(
+        DunningRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders", db_constraint=False
+    )
     channel = models.CharField(max_length=8, choices=DunningChannel.choices)
     state = models.CharField(max_length=10, choices=ReminderState.choices, default=ReminderState.PENDING)
     planned_on = models.DateField(help_text="The business date it was chosen for.")

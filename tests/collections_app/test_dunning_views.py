@@ -224,6 +224,17 @@ def test_a_policy_with_reminders_cannot_be_deleted_only_switched_off(policy, acc
     assert DunningPolicy.objects.filter(pk=policy.pk).exists()
 
 
+def test_a_stage_with_reminders_cannot_be_deleted_and_its_reminders_stay(policy, account, admin_user, client_for):
+    # The reminder's stage has no database constraint (selection speed): Django's PROTECT must hold alone.
+    client = client_for(admin_user)
+    client.post(reverse("dunning:run_start"))
+    reminder = DunningReminder.objects.get()
+    response = client.post(reverse("dunning:stage_delete", args=[reminder.stage_id]), follow=True)
+    assert "switch it off instead" in response.content.decode()
+    assert DunningReminder.objects.filter(pk=reminder.pk, stage_id=reminder.stage_id).exists()
+    assert DunningStage.objects.filter(pk=reminder.stage_id).exists()
+
+
 def test_the_home_page_costs_a_fixed_number_of_queries(
     policy, account, admin_user, client_for, django_assert_max_num_queries
 ):
