@@ -23,7 +23,7 @@ from django.utils import timezone
 from collections_app.importer.bulk import rows_insert
 from collections_app.models import Account, LedgerEntry
 
-from .inputs import PAID, dec, month_end, previous_month_end
+from .inputs import PAID, ZERO, dec, month_end, previous_month_end
 from .models import (
     AccountState,
     KpiDaily,
@@ -200,13 +200,12 @@ def daily_write(*, on: datetime.date, ar: dict, aging: dict) -> int:
     building and saving model instances took a second.
     """
     flows = ledger_flows(on, on)
-    zero = dec(0)
     rows = []
     for cell in set(ar) | set(aging) | set(flows):
         stock = aging.get(cell, empty_aging())
         flow = flows.get(cell, {})
-        balance = ar.get(cell, [zero])[0]
-        sales, paid, written_off = (flow.get(name, zero) for name in ("credit_sales", "payments", "written_off"))
+        balance = ar.get(cell, [ZERO])[0]
+        sales, paid, written_off = (flow.get(name, ZERO) for name in ("credit_sales", "payments", "written_off"))
         if balance or any(stock["accounts"]) or sales or paid or written_off:
             rows.append(
                 (on, *cell, balance, stock["amount"][0], sales, paid, written_off, *stock["amount"], *stock["accounts"])

@@ -262,3 +262,19 @@ def test_a_collector_cannot_reach_another_collectors_account_by_any_write(world,
     point = theirs.debtor.contact_points.first()
     assert client.post(f"/api/contact-points/{point.pk}/opt-out/", {}, format="json").status_code == 404
     assert client.get(f"/api/gate/?account={theirs.pk}&channel=call").status_code == 404
+
+
+def test_a_manager_credits_their_teams_accounts_and_no_other(world, api):
+    """A manager's scope is lockable (no DISTINCT; on PostgreSQL FOR UPDATE refuses one), lists each
+    account once for a team led by two managers, and refuses another team's account."""
+    world.users["collector"].team.managers.add(world.users["other_manager"])
+    manager = api(world.users["manager"])
+    listed = [row["id"] for row in manager.get("/api/accounts/", {"page_size": 100}).json()["results"]]
+    assert sorted(listed) == sorted(_ids(world, VISIBLE["manager"]))
+    before = LedgerEntry.objects.filter(account=world.theirs).count()
+    payment = {"account": world.theirs.pk, "amount": "40.00", "received_on": timezone.localdate().isoformat()}
+    response = manager.post("/api/payments/", payment, format="json")
+    assert response.status_code == 400 and response.json()["errors"]["account"][0]["code"] == "does_not_exist"
+    assert LedgerEntry.objects.filter(account=world.theirs).count() == before
+    own = manager.post("/api/payments/", {**payment, "account": world.mine.pk}, format="json")
+    assert own.status_code == 201, own.json()
