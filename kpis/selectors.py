@@ -122,32 +122,6 @@ def _cell(row) -> Cell:
     return (row[0], row[1], row[2] or "", row[3])
 
 
-# --- Stocks: AR, current AR and aging at a date ------------------------------------------------
-
-
-def ledger_ar(dates: list[datetime.date]) -> dict[Cell, list]:
-    """AR at each of `dates` per cell (every entry posted on or before the date): one scan of the ledger.
-
-    Summed per account first, then per cell: hashing the entries on the integer account id and
-    joining only the per-account sums to the accounts costs about two thirds of the CPU of
-    joining every entry to its account and hashing on the text keys of the cell (at 100k accounts).
-    """
-    sums = ", ".join(
-        f"SUM(CASE WHEN le.posted_on <= %(d{i})s THEN le.amount ELSE 0 END) AS ar{i}" for i in range(len(dates))
-    )
-    totals = ", ".join(f"ROUND(SUM(b.ar{i}), 2)" for i in range(len(dates)))
-    params = {f"d{i}": d for i, d in enumerate(dates)} | {"last": max(dates)}
-    sql = f"""
-        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, {totals}
-        FROM (
-            SELECT le.account_id AS account_id, {sums} FROM {ENTRY} le
-            WHERE le.posted_on <= %(last)s GROUP BY le.account_id
-        ) b JOIN {ACCOUNT} a ON a.id = b.account_id
-        GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id
-    """
-    return {_cell(row): [dec(v) for v in row[4:]] for row in fetch(sql, params)}
-
-
 def countback_ranges(end: datetime.date, months: int = COUNTBACK_MONTHS) -> list[tuple]:
     """(first day, last day) of the month of `end` up to `end`, then of each whole month before it."""
     ranges = [(month_start(end), end)]
@@ -155,30 +129,6 @@ def countback_ranges(end: datetime.date, months: int = COUNTBACK_MONTHS) -> list
         last = ranges[-1][0] - datetime.timedelta(days=1)
         ranges.append((month_start(last), last))
     return ranges
-
-
-def ledger_aging(on: datetime.date) -> dict[Cell, dict]:
-    """Per cell at `on`: open amount and distinct accounts per bucket.
-
-    Two levels (per account and bucket, then per cell) so that both are hash aggregates: a
-    COUNT(DISTINCT) would sort every open invoice.
-    """
-    items, params = open_items_sql("on_day", on)
-    bucket, bucket_params = bucket_sql("o.due_on", "b", on)
-    sql = f"""
-        SELECT a.currency, a.creditor_id, a.segment, a.assigned_to_id, ab.bucket, ROUND(SUM(ab.amount), 2), COUNT(*)
-        FROM (
-            SELECT o.account_id AS account_id, {bucket} AS bucket, SUM(o.open_amount) AS amount
-            FROM ({items}) o GROUP BY o.account_id, {bucket}
-        ) ab JOIN {ACCOUNT} a ON a.id = ab.account_id
-        GROUP BY a.currency, a.creditor_id, a.segment, a.assigned_to_id, ab.bucket
-    """
-    result: dict[Cell, dict] = {}
-    for row in fetch(sql, params | bucket_params):
-        entry = result.setdefault(_cell(row), empty_aging())
-        entry["amount"][row[4]] = dec(row[5])
-        entry["accounts"][row[4]] = row[6]
-    return result
 
 
 def empty_aging() -> dict:
@@ -328,15 +278,6 @@ def _empty_events() -> dict:
         "disputes_resolved": 0,
         "dispute_days": Counter(),
     }
-
-
-# --- Roll rates -----------------------------------------------------------------------------
-
-
-def ledger_account_buckets_sql(name: str, on: datetime.date) -> tuple[str, dict]:
-    """Per account with an open invoice at `on`: its oldest open due date (the account's bucket)."""
-    items, params = open_items_sql(name, on)
-    return f"SELECT o.account_id AS account_id, MIN(o.due_on) AS due FROM ({items}) o GROUP BY o.account_id", params
 
 
 # --- Everything of a period, straight from the ledger ---------------------------------------------

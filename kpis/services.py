@@ -46,9 +46,6 @@ from .selectors import (
     events_by_day,
     execute,
     fetch,
-    ledger_account_buckets_sql,
-    ledger_aging,
-    ledger_ar,
     ledger_flows,
     open_items_sql,
     planner,
@@ -124,45 +121,68 @@ def state_refresh(*, on: datetime.date, accounts_sql: str = "", accounts_params:
                 ORDER BY o.account_id, o.due_on""",
             params | item_params,
         )
-    only_entries = f"AND le.account_id IN ({accounts_sql})" if accounts_sql else ""
-    only_items = f"WHERE account_id IN ({accounts_sql})" if accounts_sql else ""
-    only_accounts = f"WHERE a.id IN ({accounts_sql})" if accounts_sql else ""
-    # The balance at `on` is the account's balance now less the entries posted after `on`, as the open
-    # amounts are: the ledger services keep `Account.balance` equal to the sum of its entries in the
-    # transaction that writes them (`reconcile_ledger` checks it). A night or a rebuild for yesterday
-    # reads a day of entries instead of summing the whole ledger per account.
-    balance = cents("a.balance - COALESCE(b.later, 0)")
     with planner(HASHED):  # the oldest due date per account hashed in memory, not spilled to disk
         return execute(
             f"""INSERT INTO {STATE} (account_id, currency, creditor_id, segment, collector_id, balance, oldest_open_due_on)
-                SELECT a.id, a.currency, a.creditor_id, a.segment, a.assigned_to_id, {balance}, o.due
-                FROM {ACCOUNT} a
-                LEFT JOIN (
-                    SELECT le.account_id AS account_id, SUM(le.amount) AS later FROM {ENTRY} le
-                    WHERE le.posted_on > %(on_day)s {only_entries} GROUP BY le.account_id
-                ) b ON b.account_id = a.id
-                LEFT JOIN (
-                    SELECT account_id, MIN(due_on) AS due FROM {ITEMS} {only_items} GROUP BY account_id
-                ) o ON o.account_id = a.id
-                {only_accounts}""",
+                {state_sql(ITEMS, accounts_sql)}""",
             params | {"on_day": on},
         )
 
 
-def state_stocks(on: datetime.date) -> tuple[dict, dict]:
-    """AR and aging per cell at `on`, from the state (which must stand at `on`).
+def state_sql(items: str, accounts_sql: str = "") -> str:
+    """The state of every account (or those of `accounts_sql`) at %(on_day)s, as the columns of the state
+    table: its cell, its balance, and its oldest due date among `items` (a relation of open items:
+    account_id, due_on, amount).
+
+    The balance at the date is the account's balance now less the entries posted after the date, as
+    the open amounts are: the ledger services keep `Account.balance` equal to the sum of its entries in
+    the transaction that writes them (`reconcile_ledger` checks it). A night or a rebuild for yesterday
+    reads a day of entries instead of summing the whole ledger per account.
+    """
+    only_entries = f"AND le.account_id IN ({accounts_sql})" if accounts_sql else ""
+    only_items = f"WHERE i.account_id IN ({accounts_sql})" if accounts_sql else ""
+    only_accounts = f"WHERE a.id IN ({accounts_sql})" if accounts_sql else ""
+    balance = cents("a.balance - COALESCE(b.later, 0)")
+    return f"""
+        SELECT a.id AS account_id, a.currency AS currency, a.creditor_id AS creditor_id, a.segment AS segment,
+               a.assigned_to_id AS collector_id, {balance} AS balance, o.due AS oldest_open_due_on
+        FROM {ACCOUNT} a
+        LEFT JOIN (
+            SELECT le.account_id AS account_id, SUM(le.amount) AS later FROM {ENTRY} le
+            WHERE le.posted_on > %(on_day)s {only_entries} GROUP BY le.account_id
+        ) b ON b.account_id = a.id
+        LEFT JOIN (
+            SELECT i.account_id AS account_id, MIN(i.due_on) AS due FROM {items} i {only_items} GROUP BY i.account_id
+        ) o ON o.account_id = a.id
+        {only_accounts}"""
+
+
+def ledger_sources(on: datetime.date) -> tuple[str, str, dict]:
+    """The state and the open items at `on` computed from the ledger, as relations to read in place of
+    the state tables (for a date the state has moved past), with their parameters."""
+    items, params = open_items_sql("on_day", on)
+    items = f"(SELECT o.account_id AS account_id, o.due_on AS due_on, o.open_amount AS amount FROM ({items}) o)"
+    return f"({state_sql(items)})", items, params
+
+
+def state_stocks(
+    on: datetime.date, state: str = STATE, items: str = ITEMS, params: dict | None = None
+) -> tuple[dict, dict]:
+    """AR and aging per cell at `on`, from the state tables (which must stand at `on`), or from the
+    relations `ledger_sources` gives for a date they have moved past.
 
     An account counts once in a bucket: at its first open item there in due-date order (a window over
     the items, read in order from their (account, due date) key), so the grouping per cell is a single
     hashed pass (at 1,000,000 accounts 2.3-2.8 s, where summing per account and bucket first took
     6.0 s and a COUNT(DISTINCT account) sorted every item).
     """
-    bucket, params = bucket_sql("due_on", "b", on)
+    bucket, bucket_params = bucket_sql("i.due_on", "b", on)
+    params = (params or {}) | bucket_params
     with planner(HASHED):
         balances = fetch(
-            f"""SELECT currency, creditor_id, segment, collector_id, SUM(balance) FROM {STATE}
-                GROUP BY currency, creditor_id, segment, collector_id""",
-            {},
+            f"""SELECT s.currency, s.creditor_id, s.segment, s.collector_id, SUM(s.balance) FROM {state} s
+                GROUP BY s.currency, s.creditor_id, s.segment, s.collector_id""",
+            params,
         )
         buckets = fetch(
             f"""SELECT s.currency, s.creditor_id, s.segment, s.collector_id, o.bucket, SUM(o.amount),
@@ -170,12 +190,12 @@ def state_stocks(on: datetime.date) -> tuple[dict, dict]:
                 FROM (
                     SELECT i.account_id, i.amount, i.bucket,
                            COALESCE(LAG(i.bucket) OVER (PARTITION BY i.account_id ORDER BY i.due_on), -1) AS previous
-                    FROM (SELECT account_id, due_on, amount, {bucket} AS bucket FROM {ITEMS}) i
-                ) o JOIN {STATE} s ON s.account_id = o.account_id
+                    FROM (SELECT i.account_id, i.due_on, i.amount, {bucket} AS bucket FROM {items} i) i
+                ) o JOIN {state} s ON s.account_id = o.account_id
                 GROUP BY s.currency, s.creditor_id, s.segment, s.collector_id, o.bucket""",
             params,
         )
-    ar = {(row[0], row[1], row[2] or "", row[3]): [dec(row[4])] for row in balances}
+    ar = {(row[0], row[1], row[2] or "", row[3]): dec(row[4]) for row in balances}
     aging: dict = {}
     for row in buckets:
         entry = aging.setdefault((row[0], row[1], row[2] or "", row[3]), empty_aging())
@@ -204,7 +224,7 @@ def daily_write(*, on: datetime.date, ar: dict, aging: dict) -> int:
     for cell in set(ar) | set(aging) | set(flows):
         stock = aging.get(cell, empty_aging())
         flow = flows.get(cell, {})
-        balance = ar.get(cell, [ZERO])[0]
+        balance = ar.get(cell, ZERO)
         sales, paid, written_off = (flow.get(name, ZERO) for name in ("credit_sales", "payments", "written_off"))
         if balance or any(stock["accounts"]) or sales or paid or written_off:
             rows.append(
@@ -239,33 +259,22 @@ def events_write(*, start: datetime.date, end: datetime.date) -> int:
 _MONTH_END_COLUMNS = "month_end, account_id, bucket, balance, currency, creditor_id, segment, collector_id"
 
 
-def month_end_from_state(on: datetime.date) -> None:
-    bucket, params = bucket_sql("s.oldest_open_due_on", "b", on)
+def month_end_write(on: datetime.date, state: str = STATE, params: dict | None = None) -> None:
+    """Every account's bucket and balance at month end `on`, from the state table (standing at `on`) or
+    the relation `ledger_sources` gives."""
+    bucket, bucket_params = bucket_sql("s.oldest_open_due_on", "b", on)
     execute(f"DELETE FROM {MONTH_END} WHERE month_end = %(on_day)s", {"on_day": on})
     execute(
         f"""INSERT INTO {MONTH_END} ({_MONTH_END_COLUMNS})
             SELECT %(on_day)s, s.account_id, {bucket}, s.balance, s.currency, s.creditor_id, s.segment, s.collector_id
-            FROM {STATE} s WHERE s.oldest_open_due_on IS NOT NULL""",
-        params | {"on_day": on},
+            FROM {state} s WHERE s.oldest_open_due_on IS NOT NULL""",
+        (params or {}) | bucket_params | {"on_day": on},
     )
 
 
 def month_end_from_ledger(on: datetime.date) -> None:
-    accounts, params = ledger_account_buckets_sql("on_day", on)
-    bucket, bucket_params = bucket_sql("p.due", "b", on)
-    execute(f"DELETE FROM {MONTH_END} WHERE month_end = %(on_day)s", {"on_day": on})
-    execute(
-        f"""INSERT INTO {MONTH_END} ({_MONTH_END_COLUMNS})
-            SELECT %(on_day)s, p.account_id, {bucket}, COALESCE(b.balance, 0), a.currency, a.creditor_id,
-                   a.segment, a.assigned_to_id
-            FROM ({accounts}) p
-            JOIN {ACCOUNT} a ON a.id = p.account_id
-            LEFT JOIN (
-                SELECT le.account_id AS account_id, ROUND(SUM(le.amount), 2) AS balance FROM {ENTRY} le
-                WHERE le.posted_on <= %(on_day)s GROUP BY le.account_id
-            ) b ON b.account_id = p.account_id""",
-        params | bucket_params,
-    )
+    state, _, params = ledger_sources(on)
+    month_end_write(on, state, params)
 
 
 def roll_write(on: datetime.date) -> None:
@@ -315,8 +324,7 @@ def rollup_day(*, day: datetime.date, rebuild: bool = False, events: bool = True
     else:
         kind = RunKind.LEDGER
     if kind == RunKind.LEDGER:
-        ar = ledger_ar([day])
-        aging = ledger_aging(day)
+        ar, aging = state_stocks(day, *ledger_sources(day))
     else:
         head.as_of, head.run_started_at = day, started_at
         head.save()
@@ -328,7 +336,7 @@ def rollup_day(*, day: datetime.date, rebuild: bool = False, events: bool = True
         if kind == RunKind.LEDGER:
             month_end_from_ledger(day)
         else:
-            month_end_from_state(day)
+            month_end_write(day)
         roll_write(day)
     return KpiRun.objects.create(
         date=day,
@@ -358,7 +366,8 @@ def rollup_range(*, start: datetime.date, end: datetime.date, rebuild: bool = Fa
 def _rollup_past(day: datetime.date) -> KpiRun:
     started_at = timezone.now()
     clock = time.monotonic()
-    daily_write(on=day, ar=ledger_ar([day]), aging=ledger_aging(day))
+    ar, aging = state_stocks(day, *ledger_sources(day))
+    daily_write(on=day, ar=ar, aging=aging)
     if month_end(day) == day:
         month_end_from_ledger(day)
         roll_write(day)
