@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from collections_app.importer.bulk import rows_insert
+from collections_app.bulk import rows_insert
 from collections_app.models import Account, LedgerEntry
 
 from .inputs import PAID, ZERO, dec, month_end, previous_month_end

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from ..allocation import OpenInvoice, allocate
+from ..bulk import chunks, copy_value, rows_insert, rows_update
 from ..models import Account, AccountStatus, Allocation, EntryKind, Invoice, LedgerEntry, PaymentMethod
 from ..models.ledger import CREDIT_KINDS
 from ..money import STORED_PLACES, ZERO, currency_places, fits_currency
 from ..selectors import credit_remainders
 from ..services.ledger import account_status_after
-from .bulk import chunks, copy_value, rows_insert, rows_update
 from .bundle import Bundle
 from .fields import DateParser, Invalid, amount_parse, max_length, required
 from .parties import AccountRow, NewAccounts, existing_by_external_id

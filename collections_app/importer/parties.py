@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
+from ..bulk import chunks, copy_value, ids_reserve, rows_insert, rows_update
 from ..contacts import debtor_timezone, email_normalize, is_timezone, phone_is_mobile, phone_normalize
 from ..models import (
     Account,
@@ -24,7 +25,6 @@ from ..models import (
 )
 from ..money import ZERO, is_currency
 from ..services.assignments import assignments_replace, may_hold_accounts
-from .bulk import chunks, copy_value, ids_reserve, rows_insert, rows_update
 from .bundle import Bundle
 from .fields import DateParser, Invalid, country_parse, max_length, required
 from .report import ImportReport, unique_rows

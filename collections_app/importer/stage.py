@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection
 
-from .bulk import chunks, copy_csv
+from ..bulk import chunks, copy_csv
 
 ATTRIBUTES = ("invoices", "payments", "adjustments")
 _REJECTED = 3  # kind of a marker row: a rejected row that would have been an invoice

@@ -52,36 +52,6 @@ def reason_label(code: str) -> str:
     return GATE_REASON_LABELS.get(code) or REASON_LABELS.get(code) or code.replace("_", " ").capitalize()
 
 
-def rows_save(objects: list, fields: list[str]) -> None:
-    """Save `fields` of many rows of one model in one UPDATE ... FROM (VALUES ...) statement.
-
-    Django's bulk_update builds a CASE expression per field and row: at a batch of 100 reminders it
-    cost far more in Python than the database spent on the update. Values go through the fields'
-    own preparation (JSON, dates), so the rows read back exactly as save() would have written them.
-    """
-    if not objects:
-        return
-    meta = objects[0]._meta
-    model_fields = [meta.get_field(name) for name in fields]
-    postgres = connection.vendor == "postgresql"
-    cells = ", ".join(
-        "%s" + (f"::{field.db_type(connection)}" if postgres else "") for field in [meta.pk, *model_fields]
-    )
-    params = []
-    for obj in objects:
-        params.append(obj.pk)
-        params.extend(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in model_fields)
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    names = ", ".join(quote(field.column) for field in [meta.pk, *model_fields])
-    assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in model_fields)
-    values = ", ".join([f"({cells})"] * len(objects))
-    pk = quote(meta.pk.column)
-    sql = f"WITH v ({names}) AS (VALUES {values}) UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk} = v.{pk}"  # noqa: S608 - names come from the model
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 @contextmanager
 def planned_for_every_row():
     """A transaction whose server-side cursors are planned for reading every row.

@@ -23,6 +23,7 @@ from compliance.audit import audit_event_new
 from compliance.models import AuditEvent, Hold
 from config.celery import enqueue_on_commit
 
+from ...bulk import objects_save
 from ...dunning.rendering import message_context, message_render
 from ...dunning.sms import DeliveryError, sms_backend, sms_send_many
 from ...models import (
@@ -45,7 +46,6 @@ from .common import (
     PAUSES,
     STALE_AFTER,
     logger,
-    rows_save,
 )
 from .judging import TemplateChooser, Verdict, judge
 from .selection import (
@@ -223,7 +223,7 @@ def _claim(lo: int, hi: int, now: datetime.datetime, chooser: TemplateChooser) -
                 reminder.reasons, reminder.note = verdict.codes, verdict.message
         if queued:
             audits += _tasks_queue(queued, accounts, now)
-        rows_save(reminders, CLAIM_FIELDS)
+        objects_save(reminders, CLAIM_FIELDS)
         AuditEvent.objects.bulk_create(audits)
     return outgoing, counts
 
@@ -485,7 +485,7 @@ def _record(results, now: datetime.datetime) -> Counter:
     for item, activity in zip(sent, activities, strict=True):
         item.reminder.activity = activity
     audits += _fail_many(failed, now)
-    rows_save([items[pk].reminder for pk in sorted(mine)], FINISH_FIELDS)
+    objects_save([items[pk].reminder for pk in sorted(mine)], FINISH_FIELDS)
     AuditEvent.objects.bulk_create(audits)
     return counts
 
@@ -547,6 +547,6 @@ def reminders_sweep_stale(*, now: datetime.datetime | None = None) -> int:
             for reminder in stale
         ]
         audits = _fail_many(failures, now)
-        rows_save(stale, FINISH_FIELDS)
+        objects_save(stale, FINISH_FIELDS)
         AuditEvent.objects.bulk_create(audits)
     return len(stale)
