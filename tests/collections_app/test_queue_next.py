@@ -1,7 +1,6 @@
 """ "Next account" serves what the ORM ranking and the single gate would pick, in a fixed number of queries."""
 
 import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,13 +8,12 @@ from django.db import connection
 from django.utils import timezone
 
 from collections_app import queue
-from collections_app.models import Account, Activity, ContactPoint, Debtor
-from collections_app.services.ledger import invoice_create
+from collections_app.models import Account, Activity
 from compliance.gate import contact_decision
 from compliance.models import HoldReason, StateRule
 from compliance.services import hold_place
 
-from .factories import CreditorFactory
+from .factories import CreditorFactory, late_account
 
 pytestmark = pytest.mark.django_db
 
@@ -32,25 +30,9 @@ def portfolio(collector, manager):
     now = MOMENTS[0]
     built = []
 
-    def debt(*, zone="America/New_York", region="NY", balance="500.00", phones=("+12125550100",), **fields):
-        n = len(built) + 1
-        debtor = Debtor.objects.create(external_id=f"NX{n}", name=f"Debtor {n}", timezone=zone, region=region)
-        points = [
-            ContactPoint.objects.create(debtor=debtor, kind="phone", value=value, usage="mobile", is_primary=i == 0)
-            for i, value in enumerate(phones)
-        ]
-        account = Account.objects.create(
-            external_id=f"NXA{n}",
-            debtor=debtor,
-            creditor=creditor,
-            currency="USD",
-            opened_on=datetime.date(2024, 1, 1),
-            assigned_to=collector,
-            **fields,
-        )
-        due = TODAY - datetime.timedelta(days=40)
-        invoice_create(
-            account=account, amount=Decimal(balance), issued_on=due - datetime.timedelta(days=30), due_on=due
+    def debt(*, phones=("+12125550100",), **fields):
+        account, points = late_account(
+            creditor=creditor, assigned_to=collector, phones=[(value, "mobile") for value in phones], **fields
         )
         built.append(account)
         return account, points

@@ -11,14 +11,13 @@ from django.db import connection
 from django.utils import timezone
 
 from collections_app import queue
-from collections_app.models import Account, AccountStatus, Activity, ContactPoint, Debtor, Promise
+from collections_app.models import Account, AccountStatus, Activity, Promise
 from collections_app.services.activities import dispute_open
-from collections_app.services.ledger import invoice_create
 from collections_app.services.queue import queue_strategy_save
 from compliance.models import HoldReason, StateRule
 from compliance.services import hold_place
 
-from .factories import CreditorFactory
+from .factories import CreditorFactory, late_account
 
 pytestmark = [
     pytest.mark.django_db,
@@ -37,26 +36,11 @@ def portfolio(db, collector, other_collector, manager):
     now = MOMENTS[0]
     built = []
 
-    def debt(*, zone="America/New_York", region="NY", balance="500.00", days_late=40, usage="mobile", **fields):
+    def debt(*, usage="mobile", user=None, **fields):
         n = len(built) + 1
-        debtor = Debtor.objects.create(external_id=f"SQ{n}", name=f"Debtor {n}", timezone=zone, region=region)
-        point = ContactPoint.objects.create(
-            debtor=debtor, kind="phone", value=f"+1212555{n:04d}", usage=usage, is_primary=True
+        account, (point,) = late_account(
+            creditor=creditor, assigned_to=user or collector, phones=[(f"+1212555{n:04d}", usage)], **fields
         )
-        account = Account.objects.create(
-            external_id=f"SQA{n}",
-            debtor=debtor,
-            creditor=creditor,
-            currency="USD",
-            opened_on=datetime.date(2024, 1, 1),
-            assigned_to=fields.pop("user", collector),
-            **fields,
-        )
-        due = TODAY - datetime.timedelta(days=days_late)
-        invoice_create(
-            account=account, amount=Decimal(balance), issued_on=due - datetime.timedelta(days=30), due_on=due
-        )
-        account.refresh_from_db()
         built.append(account)
         return account, point
 
