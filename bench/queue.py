@@ -8,7 +8,8 @@ queue page, and apart from it the held-back section it loads on demand), at a
 moment inside calling hours across the continental US (default 18:00 UTC today), so the gate lets
 most accounts through, as on a working afternoon.
 
-Throughput: gunicorn (DEBUG off, bench/settings.py) serves the same database while locust (headless)
+Throughput: gunicorn (DEBUG off, bench/settings.py, its clock started at the same moment) serves the same
+database while locust (headless)
 runs `--users` signed-in collectors back to back (sessions spread round the collectors that hold
 accounts), first against the floor, a bare page rendering 50 of the collector's accounts from one
 indexed query in the site's layout (bench/floor_urls.py), then against /queue/. Pages/s and
@@ -23,8 +24,9 @@ import secrets
 import statistics
 import time
 import urllib.request
+from unittest import mock
 
-from bench.serve import gunicorn, locust, setup
+from bench.serve import clock_from, gunicorn, locust, setup
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -54,6 +56,11 @@ def _vacuum_accounts() -> None:
             cursor.execute(f"VACUUM ANALYZE {Account._meta.db_table}")
 
 
+def default_moment() -> datetime.datetime:
+    """18:00 UTC today: inside calling hours across the continental US (13:00 in New York, 10:00 in Los Angeles)."""
+    return datetime.datetime.combine(datetime.date.today(), datetime.time(18), tzinfo=datetime.UTC)
+
+
 def measure(samples: int = 200, at: datetime.datetime | None = None) -> dict:
     from django.db.models import Count
     from django.test import Client
@@ -61,7 +68,7 @@ def measure(samples: int = 200, at: datetime.datetime | None = None) -> dict:
     from accounts.models import Role, User
     from collections_app.queue import next_account
 
-    at = at or datetime.datetime.combine(datetime.date.today(), datetime.time(18), tzinfo=datetime.UTC)
+    at = at or default_moment()
     collectors = list(
         User.objects.filter(role=Role.COLLECTOR, is_active=True)
         .annotate(n=Count("accounts"))
@@ -85,6 +92,9 @@ def measure(samples: int = 200, at: datetime.datetime | None = None) -> dict:
         "next_account_found": found / samples,
     }
     client = Client()
+    # Served at `at`, as next account was: the page's ready list is empty out of calling hours.
+    clock = mock.patch("django.utils.timezone.now", side_effect=clock_from(at))
+    clock.start()
     # One page first, untimed: the first request of a process loads the templates and the URL map, a cost a
     # server pays once at start (it was the one-client p99: ~500 ms of 50 samples at every size).
     client.force_login(collectors[0])
@@ -110,6 +120,7 @@ def measure(samples: int = 200, at: datetime.datetime | None = None) -> dict:
             results["queue_held_error"] = response.status_code
             break
     results["queue_held_section"] = percentiles(held_timings)
+    clock.stop()
     return results
 
 
@@ -141,7 +152,7 @@ def _wait_up(url: str, cookie: str, warm: int) -> None:
         urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=30).read()
 
 
-def load(paths: list[str], sessions: list[str], *, secret_key: str, seconds: int) -> dict:
+def load(paths: list[str], sessions: list[str], *, secret_key: str, seconds: int, at: datetime.datetime) -> dict:
     """Pages/s and p50/p95/p99 (ms) of each path under len(sessions) back-to-back users, one gunicorn."""
     env = {
         **os.environ,
@@ -149,6 +160,7 @@ def load(paths: list[str], sessions: list[str], *, secret_key: str, seconds: int
         "DEBUG": "0",
         "SECRET_KEY": secret_key,
         "BENCH_SESSIONS": ",".join(sessions),
+        "BENCH_NOW": at.isoformat(),
     }
     with gunicorn(env) as (host, workers):
         results = {"users": len(sessions), "seconds": seconds, "gunicorn_workers": workers}
@@ -165,7 +177,7 @@ def load(paths: list[str], sessions: list[str], *, secret_key: str, seconds: int
     return results
 
 
-def measure_load(users: int = 32, seconds: int = 20) -> dict:
+def measure_load(at: datetime.datetime, users: int = 32, seconds: int = 20) -> dict:
     """The queue page against its floor at `users` concurrent collectors (see the module's docstring)."""
     from django.db.models import Count
     from django.test import override_settings
@@ -182,7 +194,7 @@ def measure_load(users: int = 32, seconds: int = 20) -> dict:
     secret_key = secrets.token_urlsafe(40)
     with override_settings(SECRET_KEY=secret_key):
         sessions = _sessions(collectors, users)
-    figures = load(["/bench/floor/", "/queue/"], sessions, secret_key=secret_key, seconds=seconds)
+    figures = load(["/bench/floor/", "/queue/"], sessions, secret_key=secret_key, seconds=seconds, at=at)
     floor, page = figures.pop("/bench/floor/"), figures.pop("/queue/")
     return {
         **figures,
@@ -201,9 +213,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-load", action="store_true", help="latency only, no gunicorn and locust")
     args = parser.parse_args(argv)
     setup()
-    results = measure(args.samples, args.at)
+    at = args.at or default_moment()
+    results = measure(args.samples, at)
     if not args.no_load:
-        results["load"] = measure_load(args.users, args.seconds)
+        results["load"] = measure_load(at, args.users, args.seconds)
     print(json.dumps(results, indent=2))
     return 0
 

@@ -3,6 +3,12 @@
 Only `python -m bench.queue` uses it (through gunicorn); the product never imports it.
 """
 
+import datetime
+import os
+
+from django.utils import timezone
+
+from bench.serve import clock_from
 from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.floor_urls"
@@ -14,3 +20,6 @@ SECURE_SSL_REDIRECT = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+
+if os.environ.get("BENCH_NOW"):  # ISO 8601: the moment the server's clock starts from (bench.serve.clock_from)
+    timezone.now = clock_from(datetime.datetime.fromisoformat(os.environ["BENCH_NOW"]))
