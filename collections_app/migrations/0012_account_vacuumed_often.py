@@ -2,9 +2,9 @@
 
 The queue reads a collector's accounts from its covering index alone (account_queue_covering) only on
 pages the visibility map marks all-visible; every update of an account clears its page's mark until a
-vacuum sets it again. With the default, a day of calls and payments left a third of the pages unmarked
-and the queue reading them again (at 100,000 accounts, 32 collectors: 0.56x the bare page against 0.76x
-after a vacuum). A vacuum of a mostly marked table skips the marked pages, so running it often is cheap.
+vacuum sets it again, and the default waits for a fifth of the table to change. Read from the index
+alone, a collector's count took 0.8 ms at 1,000,000 accounts; from the table, 12.4 ms (a page per
+account). A vacuum of a mostly marked table skips the marked pages, so running it often is cheap.
 """
 
 from django.db import migrations
