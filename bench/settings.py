@@ -1,6 +1,6 @@
 """Settings for the load benchmark: the product's own, served over plain HTTP with the floor page routed in.
 
-Only `python -m bench.queue` uses it (through gunicorn); the product never imports it.
+Only the benchmarks use it (`bench.queue` and `bench.payments`, through gunicorn); the product never imports it.
 """
 
 import datetime

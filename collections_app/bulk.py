@@ -1,6 +1,6 @@
 """Writing many rows in few statements: inserts by COPY on PostgreSQL (ids taken from the sequence first),
-bulk_create elsewhere; updates by id in one UPDATE ... FROM a set of rows. Shared by the importer, the
-KPI rollup and dunning."""
+bulk_create elsewhere; updates by id in one UPDATE ... FROM a set of rows (on SQLite, 3.33 or later).
+Shared by the importer, the KPI rollup and dunning."""
 
 import csv
 import io
@@ -121,7 +121,9 @@ def _values_update(model, model_fields: list, rows: list[tuple]) -> None:
     for row_id, *values in rows:
         params.append(row_id)
         params.extend(
-            field.get_db_prep_save(value, connection) for field, value in zip(model_fields, values, strict=True)
+            # An empty string in a nullable column is stored as NULL, as COPY's FORCE_NULL stores it.
+            field.get_db_prep_save(None if value == "" and field.null else value, connection)
+            for field, value in zip(model_fields, values, strict=True)
         )
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
@@ -147,7 +149,8 @@ def _copy_update(model, model_fields: list, rows: list[tuple]) -> None:
         cursor.execute("DROP TABLE IF EXISTS bulk_update")
         cursor.execute(f"CREATE TEMPORARY TABLE bulk_update (id bigint, {typed})")
         cursor.copy_expert(f"COPY bulk_update FROM STDIN WITH ({options})", copy_csv(rows))
-        cursor.execute(f'UPDATE "{table}" AS t SET {assignments} FROM bulk_update AS v WHERE t.id = v.id')  # noqa: S608 - names come from the model
+        pk = model._meta.pk.column
+        cursor.execute(f'UPDATE "{table}" AS t SET {assignments} FROM bulk_update AS v WHERE t."{pk}" = v.id')  # noqa: S608 - names come from the model
         cursor.execute("DROP TABLE bulk_update")
 
 

@@ -5,6 +5,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # The new index is built before the old one is dropped: DROP INDEX locks the table against reads
+    # until the migration commits, so it comes last, after the build.
 
     dependencies = [
         ('collections_app', '0010_reminder_checks_lightened'),
@@ -12,12 +14,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='account',
-            name='collections_assigne_4f4569_idx',
-        ),
         migrations.AddIndex(
             model_name='account',
             index=models.Index(fields=['assigned_to', 'status'], include=('id', 'balance', 'debtor', 'next_action_on', 'callback_at', 'oldest_open_due_on', 'last_contact_at', 'priority_score'), name='account_queue_covering'),
+        ),
+        migrations.RemoveIndex(
+            model_name='account',
+            name='collections_assigne_4f4569_idx',
         ),
     ]

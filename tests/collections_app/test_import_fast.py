@@ -7,7 +7,6 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from collections_app import bulk
 from collections_app.bulk import copy_value, rows_insert, rows_update
 from collections_app.importer import import_bundle
 from collections_app.importer.report import ImportReport, unique_rows
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_rows_update_writes_each_rows_own_values_and_leaves_others_alone(tmp_path, collector, monkeypatch, values_max):
     """Both ways of sending the rows (in the statement; by COPY on PostgreSQL, or one statement per row
     elsewhere, when there are more than VALUES_MAX) write the same values."""
-    monkeypatch.setattr(bulk, "VALUES_MAX", values_max)
+    monkeypatch.setattr("collections_app.bulk.VALUES_MAX", values_max)
     import_bundle(write_bundle(tmp_path / "bundle"))
     a1, a2 = Account.objects.get(external_id="A1"), Account.objects.get(external_id="A2")
     untouched = Invoice.objects.get(account=a1, external_id="I2")

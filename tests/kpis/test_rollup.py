@@ -12,7 +12,7 @@ from django.utils import timezone
 from collections_app.models import Account
 from collections_app.services.assignments import account_assign
 from collections_app.services.ledger import invoice_create, payment_post
-from kpis.models import AccountState, KpiDaily, KpiDailyEvents, KpiRollRate, KpiRun, OpenItemState, StateHead
+from kpis.models import AccountState, KpiDaily, KpiDailyEvents, KpiRollRate, KpiRun, OpenItemState, RunKind, StateHead
 from kpis.report import kpi_report, report_rows
 from kpis.selectors import rollup_inputs
 from kpis.services import rollup_day, rollup_range
@@ -135,13 +135,18 @@ def test_command_for_a_date_and_a_range(portfolio):
     assert set(KpiDaily.objects.values_list("date", flat=True)) == {day(10, 29), day(10, 30), OCT_END}
 
 
-def test_an_account_counts_once_in_a_bucket_however_many_items_it_holds_there(build_account):
-    """The rollup counts an account at its first open item of a bucket (a window in due-date order)."""
+@pytest.mark.parametrize("path", ["state", "ledger"])
+def test_an_account_counts_once_in_a_bucket_however_many_items_it_holds_there(build_account, path):
+    """The rollup counts an account at its first open item of a bucket (a window in due-date order), from
+    the state and, for a date the state has moved past, from the ledger."""
     account = build_account(creditor="North")
     for due in (day(9, 5), day(9, 20), day(9, 28)):  # all three 31-60 days past due on 31 Oct
         invoice_create(account=account, amount=D("100.00"), issued_on=day(9, 1), due_on=due)
     invoice_create(account=account, amount=D("50.00"), issued_on=day(10, 1), due_on=day(11, 10))  # current
-    rollup_day(day=OCT_END)
+    if path == "ledger":
+        rollup_day(day=day(11, 2))  # the state now stands after 31 October
+    run = rollup_day(day=OCT_END)
+    assert run.kind == (RunKind.LEDGER if path == "ledger" else RunKind.REBUILD)
     row = KpiDaily.objects.get(date=OCT_END)
     assert (row.age_31_60, row.acc_31_60) == (D("300.00"), 1)
     assert (row.age_current, row.acc_current) == (D("50.00"), 1)
