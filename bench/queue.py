@@ -8,10 +8,9 @@ queue page, and apart from it the held-back section it loads on demand), at a
 moment inside calling hours across the continental US (default 18:00 UTC today), so the gate lets
 most accounts through, as on a working afternoon.
 
-Throughput: gunicorn (DEBUG off, bench/settings.py, its clock started at the same moment) serves the same
-database while locust (headless)
-runs `--users` signed-in collectors back to back (sessions spread round the collectors that hold
-accounts), first against the floor, a bare page rendering 50 of the collector's accounts from one
+Throughput: gunicorn (DEBUG off, bench/settings.py, its clock started at the same moment) serves the
+same database while locust (headless) runs `--users` signed-in collectors back to back (sessions
+spread round the collectors that hold accounts), first against the floor, a bare page rendering 50 of the collector's accounts from one
 indexed query in the site's layout (bench/floor_urls.py), then against /queue/. Pages/s and
 p50/p95/p99 of each, and the queue's share of the floor's pages/s.
 """

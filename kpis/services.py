@@ -50,6 +50,7 @@ from .selectors import (
     ledger_flows,
     open_items_sql,
     planner,
+    row_cell,
 )
 
 STATE = AccountState._meta.db_table
@@ -207,10 +208,10 @@ def state_stocks(on: datetime.date, sources: Sources = STATE_TABLES) -> tuple[di
                 GROUP BY s.currency, s.creditor_id, s.segment, s.collector_id, o.bucket""",
             params,
         )
-    ar = {(row[0], row[1], row[2] or "", row[3]): dec(row[4]) for row in balances}
+    ar = {row_cell(row): dec(row[4]) for row in balances}
     aging: dict = {}
     for row in buckets:
-        entry = aging.setdefault((row[0], row[1], row[2] or "", row[3]), empty_aging())
+        entry = aging.setdefault(row_cell(row), empty_aging())
         entry["amount"][row[4]] = dec(row[5])
         entry["accounts"][row[4]] = row[6]
     return ar, aging
@@ -284,15 +285,11 @@ def month_end_write(on: datetime.date, sources: Sources = STATE_TABLES) -> None:
     )
 
 
-def month_end_from_ledger(on: datetime.date) -> None:
-    month_end_write(on, ledger_sources(on))
-
-
 def roll_write(on: datetime.date) -> None:
     """The roll matrix from the previous month end to `on` (both month ends' bucket rows must exist)."""
     earlier = previous_month_end(on)
     if not MonthEndBucket.objects.filter(month_end=earlier).exists():
-        month_end_from_ledger(earlier)
+        month_end_write(earlier, ledger_sources(earlier))
     execute(f"DELETE FROM {ROLL} WHERE month_end = %(on_day)s", {"on_day": on})
     execute(
         f"""INSERT INTO {ROLL} (month_end, currency, creditor_id, segment, collector_id, from_bucket, to_bucket,
@@ -319,6 +316,15 @@ def _head() -> StateHead:
     return StateHead.objects.select_for_update().get(pk=1)
 
 
+def _day_write(day: datetime.date, sources: Sources) -> None:
+    """A date's daily rows, and on a month end its accounts' buckets and the roll matrix, from `sources`."""
+    ar, aging = state_stocks(day, sources)
+    daily_write(on=day, ar=ar, aging=aging)
+    if month_end(day) == day:
+        month_end_write(day, sources)
+        roll_write(day)
+
+
 @transaction.atomic
 def rollup_day(*, day: datetime.date, rebuild: bool = False, events: bool = True) -> KpiRun:
     """Roll up one date: incremental when the state can move forward to it, else from the ledger."""
@@ -335,20 +341,13 @@ def rollup_day(*, day: datetime.date, rebuild: bool = False, events: bool = True
     else:
         kind = RunKind.LEDGER
     if kind == RunKind.LEDGER:
-        ar, aging = state_stocks(day, ledger_sources(day))
+        _day_write(day, ledger_sources(day))
     else:
         head.as_of, head.run_started_at = day, started_at
         head.save()
-        ar, aging = state_stocks(day)
-    daily_write(on=day, ar=ar, aging=aging)
+        _day_write(day, STATE_TABLES)
     if events:
         events_write(start=day - datetime.timedelta(days=EVENT_SETTLE_DAYS), end=day)
-    if month_end(day) == day:
-        if kind == RunKind.LEDGER:
-            month_end_from_ledger(day)
-        else:
-            month_end_write(day)
-        roll_write(day)
     return KpiRun.objects.create(
         date=day,
         kind=kind,
@@ -377,11 +376,7 @@ def rollup_range(*, start: datetime.date, end: datetime.date, rebuild: bool = Fa
 def _rollup_past(day: datetime.date) -> KpiRun:
     started_at = timezone.now()
     clock = time.monotonic()
-    ar, aging = state_stocks(day, ledger_sources(day))
-    daily_write(on=day, ar=ar, aging=aging)
-    if month_end(day) == day:
-        month_end_from_ledger(day)
-        roll_write(day)
+    _day_write(day, ledger_sources(day))
     return KpiRun.objects.create(date=day, kind=RunKind.LEDGER, started_at=started_at, seconds=time.monotonic() - clock)
 
 

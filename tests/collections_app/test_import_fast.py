@@ -57,6 +57,19 @@ def test_rows_update_writes_each_rows_own_values_and_leaves_others_alone(tmp_pat
     assert Invoice.objects.get(pk=untouched.pk).open_amount == untouched.open_amount
 
 
+@pytest.mark.parametrize("values_max", [1000, 1], ids=["in-statement", "copied-or-chunked"])
+def test_rows_update_stores_an_empty_string_as_null_in_a_nullable_column_either_way(
+    tmp_path, collector, monkeypatch, values_max
+):
+    monkeypatch.setattr("collections_app.bulk.VALUES_MAX", values_max)
+    import_bundle(write_bundle(tmp_path / "bundle"))
+    first, second = (Invoice.objects.get(account__external_id="A1", external_id=ref) for ref in ("I1", "I2"))
+    with transaction.atomic():
+        rows_update(Invoice, ["external_id"], [(first.id, ""), (second.id, "K2")])
+    assert Invoice.objects.get(pk=first.pk).external_id is None
+    assert Invoice.objects.get(pk=second.pk).external_id == "K2"
+
+
 def test_rows_insert_stores_a_preformatted_timestamp_as_the_moment_it_was(tmp_path, collector):
     import_bundle(write_bundle(tmp_path / "bundle"))
     account = Account.objects.get(external_id="A2")
