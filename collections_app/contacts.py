@@ -2,6 +2,7 @@
 
 import re
 import zoneinfo
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import timezone as phone_timezone
@@ -94,8 +95,20 @@ def timezone_for_region(country: str, region: str) -> str:
     return REGION_TIMEZONES.get((country or "US").upper(), {}).get((region or "").upper(), "")
 
 
-def phone_normalize(raw: str, default_region: str = "US") -> tuple[str, list[str]]:
-    """Return (E.164 number, candidate IANA zones); raise ValueError with a plain reason."""
+_MOBILE_BY_TYPE = {phonenumbers.PhoneNumberType.MOBILE: True, phonenumbers.PhoneNumberType.FIXED_LINE: False}
+
+
+class Phone(NamedTuple):
+    e164: str
+    zones: list[str]  # candidate IANA zones of its numbering area
+    mobile: bool | None  # True/False where the numbering plan tells; None where it cannot (most US numbers)
+
+
+def phone_normalize(raw: str, default_region: str = "US") -> Phone:
+    """The number in E.164 with what its numbering plan tells; raise ValueError with a plain reason.
+
+    Parsed once for all three: the import reads a phone per debtor, and a second parse cost it a fifth of its reading.
+    """
     text = (raw or "").strip()
     if not text:
         raise ValueError("the phone number is empty")
@@ -106,17 +119,8 @@ def phone_normalize(raw: str, default_region: str = "US") -> tuple[str, list[str
     if not phonenumbers.is_valid_number(number):
         raise ValueError(f"'{text}' is not a valid phone number")
     zones = [z for z in phone_timezone.time_zones_for_number(number) if z in _VALID_ZONES]
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), zones
-
-
-def phone_is_mobile(e164: str) -> bool | None:
-    """True/False where the numbering plan tells; None where it cannot (most US numbers)."""
-    kind = phonenumbers.number_type(phonenumbers.parse(e164))
-    if kind == phonenumbers.PhoneNumberType.MOBILE:
-        return True
-    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
-        return False
-    return None
+    mobile = _MOBILE_BY_TYPE.get(phonenumbers.number_type(number))
+    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), zones, mobile)
 
 
 def email_normalize(raw: str) -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from ..bulk import chunks, copy_value, ids_reserve, rows_insert, rows_update
-from ..contacts import debtor_timezone, email_normalize, is_timezone, phone_is_mobile, phone_normalize
+from ..contacts import debtor_timezone, email_normalize, is_timezone, phone_normalize
 from ..models import (
     Account,
     AccountStatus,
@@ -118,11 +118,11 @@ def debtors_read(bundle: Bundle, report: ImportReport) -> tuple[dict[str, Debtor
         phone, zones, usage = "", [], ContactUsage.OTHER
         if row.get("phone"):
             try:
-                phone, zones = phone_normalize(row["phone"], country or "US")
+                phone, zones, mobile = phone_normalize(row["phone"], country or "US")
             except ValueError as exc:
                 problems.append(("phone", str(exc)))
             else:
-                usage = ContactUsage.MOBILE if phone_is_mobile(phone) else ContactUsage.OTHER
+                usage = ContactUsage.MOBILE if mobile else ContactUsage.OTHER
         email = ""
         if row.get("email"):
             try:

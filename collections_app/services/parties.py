@@ -69,7 +69,7 @@ def contact_point_add(
     zones: list[str] = []
     try:
         if kind == ContactKind.PHONE:
-            value, zones = phone_normalize(value, debtor.country or "US")
+            value, zones, _ = phone_normalize(value, debtor.country or "US")
         elif kind == ContactKind.EMAIL:
             value = email_normalize(value)
         else:

@@ -28,11 +28,19 @@ from collections_app.services.parties import contact_point_add, debtor_create
     ],
 )
 def test_phone_normalize_to_e164_with_zone(raw, e164, zone):
-    assert phone_normalize(raw) == (e164, [zone])
+    assert phone_normalize(raw)[:2] == (e164, [zone])
 
 
 def test_phone_with_another_default_region():
-    assert phone_normalize("020 7946 0018", "GB") == ("+442079460018", ["Europe/London"])
+    assert phone_normalize("020 7946 0018", "GB") == ("+442079460018", ["Europe/London"], False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "mobile"),
+    [("07400 123456", "GB", True), ("020 7946 0018", "GB", False), ("(617) 253-1000", "US", None)],
+)
+def test_phone_tells_mobile_where_the_numbering_plan_does(raw, region, mobile):
+    assert phone_normalize(raw, region).mobile is mobile
 
 
 @pytest.mark.parametrize(
