@@ -5,6 +5,11 @@
 The floor copies each CSV file into a plain table of text columns (no constraints, no index, no
 parsing): what PostgreSQL itself needs to take the rows in. The import then loads the same bundle
 through the real path (validation, allocation, caches, assignments), and reports the peak RSS.
+
+A second floor tells how much of the import is the schema's own cost: the rows the import stored,
+written again into empty tables with the same columns, indexes, checks and foreign keys, inside a
+transaction that is rolled back (no parsing, no validation, no Python: a lower bound for any import
+into this schema).
 """
 
 import argparse
@@ -46,6 +51,45 @@ def copy_floor(bundle: Path) -> dict:
     return {"copy_floor": time.perf_counter() - started, "rows": rows}
 
 
+# The tables an import writes, parents first.
+SCHEMA_MODELS = (
+    "Creditor",
+    "Debtor",
+    "ContactPoint",
+    "Address",
+    "Account",
+    "Assignment",
+    "Invoice",
+    "LedgerEntry",
+    "Allocation",
+)
+
+
+def schema_floor() -> float:
+    """Seconds to write every stored row of the import's tables into empty copies of them (same
+    indexes, checks and deferred foreign keys, checked before the end), rolled back afterwards."""
+    from django.apps import apps
+    from django.db import connection, transaction
+
+    tables = [apps.get_model("collections_app", name)._meta.db_table for name in SCHEMA_MODELS]
+    with connection.cursor() as cursor, transaction.atomic():
+        for table in tables:
+            cursor.execute(f'CREATE TABLE "bench_{table}" (LIKE "{table}" INCLUDING ALL)')
+            cursor.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            for (definition,) in cursor.fetchall():
+                cursor.execute(f'ALTER TABLE "bench_{table}" ADD {definition}')
+        started = time.perf_counter()
+        for table in tables:
+            cursor.execute(f'INSERT INTO "bench_{table}" SELECT * FROM "{table}"')
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign-key checks a commit would run
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
 def import_bundle(bundle: Path) -> float:
     from django.core.management import call_command
 
@@ -58,6 +102,7 @@ def measure(bundle: Path) -> dict:
     results = copy_floor(bundle)
     results["import"] = import_bundle(bundle)
     results["import_vs_copy"] = results["import"] / results["copy_floor"]
+    results["schema_floor"] = schema_floor()
     # Peak resident memory of this process (Linux reports KiB): it must not grow with the portfolio.
     usage = resource.getrusage(resource.RUSAGE_SELF)
     results["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
