@@ -145,6 +145,11 @@ def test_table_has_a_row_per_measure_and_size_with_floor_ratio_and_target(tmp_pa
     assert "| 100,000 | payments lost / doubled, ledger | 1 / 0, NOT reconciled |" in text
 
 
+def test_an_import_measured_without_the_schema_floor_has_no_row_for_it():
+    rows = run._import_rows({key: value for key, value in IMPORT.items() if key != "schema_floor"})
+    assert [row[0] for row in rows] == ["import (117,601 rows)", "import peak RSS"]
+
+
 def test_missing_and_failed_modules_say_so_instead_of_crashing(tmp_path):
     out = tmp_path / "RESULTS.md"
     folder = results_dir(tmp_path)

@@ -122,6 +122,22 @@ def test_the_acting_user_is_recorded_on_assignments(bundle, collector, admin_use
     assert Account.objects.get(external_id="A1").assignments.get().assigned_by == admin_user
 
 
+def test_a_phone_the_numbering_plan_says_is_a_mobile_is_imported_as_one(tmp_path):
+    debtors = [
+        "D1,person,Ada Lovelace,,07400 123456,,London,,,GB,,en",
+        "D2,person,Bob Byron,,020 7946 0018,,London,,,GB,,en",
+        "D3,person,Cy Young,,(617) 555-0134,,,,,US,,en",
+    ]
+    accounts = ["A1,D1,Northwind,GBP,2025-01-01,,,,", "A2,D2,Northwind,GBP,2025-01-01,,,,"]
+    accounts.append("A3,D3,Northwind,USD,2025-01-01,,,,")
+    rows = {**EMPTY, "debtors.csv": debtors, "accounts.csv": accounts}
+    assert import_bundle(write_bundle(tmp_path / "b", rows)).rejections == []
+
+    usage = dict(ContactPoint.objects.filter(kind="phone").values_list("debtor__external_id", "usage"))
+    # A US number may be either: its numbering plan cannot tell.
+    assert usage == {"D1": "mobile", "D2": "other", "D3": "other"}
+
+
 def test_reimport_creates_nothing(bundle):
     import_bundle(bundle)
     tables = [Debtor, Account, Invoice, LedgerEntry, Allocation, ContactPoint, Address, Assignment]

@@ -110,7 +110,7 @@ def test_shortcuts_are_listed_and_the_arrangement_is_previewed_live(collector, s
     page.keyboard.press("Escape")
 
     page.keyboard.press("a")
-    expect(page.get_by_role("heading", name="Arrangement")).to_be_visible()
+    expect(page.get_by_role("heading", name="Arrangement", exact=True)).to_be_visible()
     expect(page.get_by_label("Total")).to_be_focused()  # where the panel puts the cursor once settled
     expect(page.locator("#arrangement-preview")).to_contain_text("Schedule: 3 instalments")
     page.get_by_label("Instalments").fill("4")
