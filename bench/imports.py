@@ -56,7 +56,7 @@ def copy_floor(bundle: Path) -> dict:
     return {"copy_floor": time.perf_counter() - started, "rows": rows}
 
 
-# The tables an import writes.
+# The models whose tables an import writes.
 SCHEMA_MODELS = (
     "Creditor",
     "Debtor",
@@ -68,6 +68,13 @@ SCHEMA_MODELS = (
     "LedgerEntry",
     "Allocation",
 )
+
+
+def schema_tables() -> dict[str, str]:
+    """Table name -> model, for the tables an import writes."""
+    from django.apps import apps
+
+    return {model._meta.db_table: model for model in (apps.get_model("collections_app", n) for n in SCHEMA_MODELS)}
 
 
 def schema_copies(cursor, tables: list[str]) -> None:
@@ -88,10 +95,9 @@ def schema_copies(cursor, tables: list[str]) -> None:
 def schema_floor() -> float:
     """Seconds to write every stored row of the import's tables into empty copies of them and check
     their foreign keys as a commit would; rolled back afterwards."""
-    from django.apps import apps
     from django.db import connection, transaction
 
-    tables = [apps.get_model("collections_app", name)._meta.db_table for name in SCHEMA_MODELS]
+    tables = list(schema_tables())
     with connection.cursor() as cursor, transaction.atomic():
         schema_copies(cursor, tables)
         started = time.perf_counter()

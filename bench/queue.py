@@ -10,9 +10,9 @@ most accounts through, as on a working afternoon.
 
 Throughput: gunicorn (DEBUG off, bench/settings.py, its clock started at the same moment) serves the
 same database while locust (headless) runs `--users` signed-in collectors back to back (sessions
-spread round the collectors that hold accounts), first against the floor, a bare page rendering 50 of the collector's accounts from one
-indexed query in the site's layout (bench/floor_urls.py), then against /queue/. Pages/s and
-p50/p95/p99 of each, and the queue's share of the floor's pages/s.
+spread round the collectors that hold accounts), first against the floor, a bare page rendering 50
+of the collector's accounts from one indexed query in the site's layout (bench/floor_urls.py), then
+against /queue/. Pages/s and p50/p95/p99 of each, and the queue's share of the floor's pages/s.
 """
 
 import argparse

@@ -1,15 +1,12 @@
 """The import benchmark's schema floor: what writing the stored rows into this schema costs by itself."""
 
 import pytest
-from django.apps import apps
 from django.db import connection, transaction
 
-from bench.imports import SCHEMA_MODELS, schema_copies, schema_floor
+from bench.imports import schema_copies, schema_floor, schema_tables
 from collections_app.importer import import_bundle
 from tests.collections_app.bundles import write_bundle
 from tests.conftest import require
-
-TABLES = [apps.get_model("collections_app", name)._meta.db_table for name in SCHEMA_MODELS]
 
 
 def _shape(cursor, table: str) -> tuple:
@@ -36,11 +33,12 @@ def _shape(cursor, table: str) -> tuple:
 @pytest.mark.django_db
 def test_the_copies_have_the_tables_indexes_checks_and_deferred_keys_among_themselves():
     require(connection.vendor == "postgresql", "PostgreSQL at DATABASE_URL")
+    tables = list(schema_tables())
     with transaction.atomic(), connection.cursor() as cursor:
-        schema_copies(cursor, TABLES)
-        for table in TABLES:
+        schema_copies(cursor, tables)
+        for table in tables:
             indexes, constraints, keys = _shape(cursor, table)
-            copied = [(f"bench_{parent}" if parent in TABLES else parent, deferred) for parent, deferred in keys]
+            copied = [(f"bench_{parent}" if parent in tables else parent, deferred) for parent, deferred in keys]
             assert _shape(cursor, f"bench_{table}") == (indexes, constraints, sorted(copied)), table
         transaction.set_rollback(True)
 
@@ -49,9 +47,7 @@ def test_the_copies_have_the_tables_indexes_checks_and_deferred_keys_among_thems
 def test_schema_floor_writes_every_stored_row_again_and_leaves_nothing_behind(tmp_path, collector):
     require(connection.vendor == "postgresql", "PostgreSQL at DATABASE_URL")
     import_bundle(write_bundle(tmp_path / "b"))
-    stored = {
-        table: apps.get_model("collections_app", name).objects.count() for name, table in zip(SCHEMA_MODELS, TABLES)
-    }
+    stored = {table: model.objects.count() for table, model in schema_tables().items()}
     inserted = {}
 
     def count_inserts(execute, sql, params, many, context):
