@@ -315,9 +315,13 @@ def planner(settings: dict[str, str]):
             fetch("SELECT set_config(%(n)s, %(v)s, true)", {"n": name, "v": value})
 
 
-def _report_balances(columns: dict[str, str], params: dict, end: datetime.date) -> None:
-    """Per account, one sum of its ledger entries per column (name -> FILTER condition): one scan."""
-    sums = ", ".join(f"SUM(le.amount) FILTER (WHERE {condition}) AS {name}" for name, condition in columns.items())
+def _report_balances(columns: dict[str, str | None], params: dict, end: datetime.date) -> None:
+    """Per account, one sum of its ledger entries per column (name -> FILTER condition, None for every
+    entry): one scan."""
+    sums = ", ".join(
+        f"SUM(le.amount) FILTER (WHERE {condition}) AS {name}" if condition else f"SUM(le.amount) AS {name}"
+        for name, condition in columns.items()
+    )
     execute(f"DROP TABLE IF EXISTS {REPORT_BALANCES}", {})
     execute(
         f"""CREATE TEMPORARY TABLE {REPORT_BALANCES} AS
@@ -327,10 +331,18 @@ def _report_balances(columns: dict[str, str], params: dict, end: datetime.date) 
     )
 
 
-def balance_columns(start: datetime.date, end: datetime.date, months: list[tuple]) -> tuple[dict[str, str], dict]:
+def sales_columns(start: datetime.date, end: datetime.date, months: list[tuple]) -> list[str]:
+    """The balance column holding the credit sales of each of `months` ((first, last) day): the period's
+    own where the month is the period (a one-month report), so the two are not summed twice."""
+    return ["period_sales" if month == (start, end) else f"sales{i}" for i, month in enumerate(months)]
+
+
+def balance_columns(
+    start: datetime.date, end: datetime.date, months: list[tuple]
+) -> tuple[dict[str, str | None], dict]:
     """The report's per-account sums: AR before the period and at its end, the balance at the roll's
     earlier month end, the period's credit sales, payments and write-offs, and credit sales in each of
-    `months` ((first, last) day) for the countback; with their parameters."""
+    `months` ((first, last) day) for the countback (`sales_columns`); with their parameters."""
     later = last_month_end_on_or_before(end)
     debit = "le.kind IN (" + ", ".join(f"%(debit{i})s" for i in range(len(DEBIT_KINDS))) + ")"
     params = {f"debit{i}": kind for i, kind in enumerate(DEBIT_KINDS)} | {
@@ -342,15 +354,16 @@ def balance_columns(start: datetime.date, end: datetime.date, months: list[tuple
     }
     columns = {
         "ar_before": "le.posted_on <= %(before)s",
-        "ar_end": "TRUE",
+        "ar_end": None,
         "balance_earlier": "le.posted_on <= %(earlier)s",
         "period_sales": f"le.posted_on >= %(start)s AND {debit}",
         "period_paid": "le.posted_on >= %(start)s AND le.kind = %(payment)s",
         "period_written_off": "le.posted_on >= %(start)s AND le.kind = %(write_off)s",
     }
-    for i, (first, last) in enumerate(months):
-        columns[f"sales{i}"] = f"le.posted_on >= %(m{i}a)s AND le.posted_on <= %(m{i}b)s AND {debit}"
-        params |= {f"m{i}a": first, f"m{i}b": last}
+    for i, ((first, last), name) in enumerate(zip(months, sales_columns(start, end, months), strict=True)):
+        if name not in columns:
+            columns[name] = f"le.posted_on >= %(m{i}a)s AND le.posted_on <= %(m{i}b)s AND {debit}"
+            params |= {f"m{i}a": first, f"m{i}b": last}
     return columns, params
 
 
@@ -397,7 +410,7 @@ def _drop_report_tables() -> None:
     execute(f"DROP TABLE IF EXISTS {REPORT_OPEN}", {})
 
 
-def report_stocks(earlier: datetime.date, later: datetime.date, columns: dict[str, str]) -> dict[Cell, dict]:
+def report_stocks(earlier: datetime.date, later: datetime.date, columns: dict[str, str | None]) -> dict[Cell, dict]:
     """Per cell, from the report's tables in one join with the accounts: the sum of each balance column
     (None for a cell with no ledger entries), the aging at the end, and the roll matrix from month end
     `earlier` to `later`.
@@ -510,6 +523,7 @@ def ledger_inputs(
     earlier = previous_month_end(later)
     months = countback_ranges(end)[: COUNTBACK_PASSES[0]]
     columns, params = balance_columns(start, end, months)
+    sales = sales_columns(start, end, months)
     cells: dict[Cell, Inputs] = {}
 
     def at(cell):
@@ -534,7 +548,7 @@ def ledger_inputs(
             inputs.credit_sales = sums["period_sales"]
             inputs.payments, inputs.written_off = -sums["period_paid"], -sums["period_written_off"]
             inputs.monthly_sales = {
-                first: sums[f"sales{i}"] for i, (first, _) in enumerate(months) if sums[f"sales{i}"]
+                first: sums[name] for (first, _), name in zip(months, sales, strict=True) if sums[name]
             }
         _drop_report_tables()  # a report that fails leaves them to the next one's DROP IF EXISTS
     for row in _reversed_flows(LedgerEntry.objects.filter(posted_on__gte=start, posted_on__lte=end)):

@@ -138,7 +138,14 @@ class LedgerEntry(ImmutableModel):
                 name="ledger_entry_external_id_unique",
             ),
         ]
-        indexes = [models.Index(fields=["account", "posted_on"]), models.Index(fields=["posted_on"])]
+        indexes = [
+            models.Index(fields=["account", "posted_on"]),
+            models.Index(fields=["posted_on"]),
+            # The KPIs net a period's payments and write-offs of their reversals: found here instead of
+            # among every entry of the period (at 1,000,000 accounts a month's 1.1M entries, 0.55 s, for
+            # a handful of reversals or none).
+            models.Index(fields=["posted_on"], condition=Q(kind="reversal"), name="ledger_reversal_posted_on"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount} on {self.posted_on}"
