@@ -9,9 +9,11 @@ from decimal import Decimal as D
 import pytest
 from django.core.management import call_command
 
+from collections_app.models import LedgerEntry
+from collections_app.services.ledger import adjustment_post, entry_reverse, invoice_create
 from kpis.report import kpi_report
 
-from .conftest import OCT_END, OCT_START
+from .conftest import OCT_END, OCT_START, day
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +172,23 @@ def test_a_failing_statement_under_planner_settings_raises_its_own_error(db):
     with pytest.raises(DataError, match="division by zero"), planner(HASHED):
         fetch("SELECT 1 / 0", {})
     assert fetch("SELECT current_setting('enable_sort')", {}) == [("on",)]
+
+
+def test_a_reversal_nets_only_the_payments_or_write_offs_it_reverses_and_only_when_posted(build_account):
+    """A write-off reversed in the period lowers its write-offs; one reversed after the period does not; a
+    fee reversed changes neither payments nor write-offs (the reversals are read from their own index)."""
+    account = build_account(creditor="North")
+    invoice_create(account=account, amount=D("1000.00"), issued_on=day(9, 1), due_on=day(9, 30))
+    in_error = adjustment_post(account=account, kind="write_off", amount=D("-300.00"), posted_on=day(10, 5))
+    entry_reverse(entry=in_error, reason="written off in error", posted_on=day(10, 20))
+    later = adjustment_post(account=account, kind="write_off", amount=D("-100.00"), posted_on=day(10, 25))
+    entry_reverse(entry=later, reason="written off in error", posted_on=day(11, 3))
+    fee = adjustment_post(account=account, kind="fee", amount=D("25.00"), posted_on=day(10, 6))
+    entry_reverse(
+        entry=LedgerEntry.objects.get(invoice=fee, kind="fee"), reason="raised in error", posted_on=day(10, 7)
+    )
+
+    usd = report()[0]
+    assert usd["written_off"] == "100.00"  # 300 - 300 reversed in October + 100 reversed only in November
+    assert usd["payments"] == "0.00"
+    assert usd["ending_ar"] == "900.00"  # 1000 - 100 written off + 25 - 25
